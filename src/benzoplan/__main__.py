@@ -1,0 +1,5 @@
+"""`python -m benzoplan` runs the CLI."""
+
+from benzoplan.cli import main
+
+main()
