@@ -23,7 +23,7 @@ test: $(STAMP) system-deps
 	$(PY) -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
