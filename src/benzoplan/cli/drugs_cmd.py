@@ -49,7 +49,8 @@ def drugs_show(name: str = typer.Argument(..., help="Drug, brand or synonym"),
     if as_json:
         emit_json(drug_json(d))
         return
-    console.print(f"[bold]{d.name}[/] ({d.drug_class}; ATC {d.atc.code}; RxNorm {d.rxnorm.code})")
+    rxnorm = d.rxnorm.code if d.rxnorm else "n/a"
+    console.print(f"[bold]{d.name}[/] ({d.drug_class}; ATC {d.atc.code}; RxNorm {rxnorm})")
     console.print(f"Brands: {', '.join(d.brand_names()) or '—'}   Mechanism: {d.mechanism.text}")
     pk = Table(title="Pharmacokinetics")
     for col in ("parameter", "value (range)", "source"):

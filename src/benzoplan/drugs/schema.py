@@ -280,7 +280,7 @@ class Drug(_Frozen):
     drug_class: Literal["benzodiazepine", "z-drug"] = Field(alias="class")
     mechanism: SourcedText
     atc: SourcedCode
-    rxnorm: SourcedCode
+    rxnorm: SourcedCode | None = None  # None: no RxNorm ingredient code could be sourced
     synonyms: tuple[str, ...] = ()
     brands: tuple[Brand, ...] = ()
     pk: PK

@@ -86,7 +86,7 @@ def drug_json(d: Drug) -> dict[str, Any]:
         "synonyms": list(d.synonyms),
         "mechanism": d.mechanism.text,
         "atc": d.atc.code,
-        "rxnorm": d.rxnorm.code,
+        "rxnorm": d.rxnorm.code if d.rxnorm else None,
         "half_life": measured_json(d.pk.half_life),
         "tmax": measured_json(d.pk.tmax),
         "bioavailability": measured_json(d.pk.bioavailability),
