@@ -8,6 +8,9 @@ Grammar, in short (see ``data/clonazepam.toml`` for a complete example):
 * a measured value is ``{ typical = x, low = a, high = b, unit = "<UCUM>", source = … }``;
   an amount is ``{ value = x, unit = "<UCUM>" }``.
 * units are UCUM strings parsed by :mod:`benzoplan.units`; fractions use unit ``"1"``.
+* ``[[pk_models]]`` (at the end of a drug file): linear models with first-order absorption,
+  one named ``default``; each parameter ``{ value, unit, source }`` or, where the literature
+  gives no number, ``assumed = true`` with a ``note``; IIV as ``iiv.<param> = { cv, ... }``.
 
 Physiological bounds are checked here, so a typo such as a half-life of 3500 h fails at load.
 """
@@ -159,6 +162,137 @@ class PK(_Frozen):
         return self
 
 
+PKParameterName = Literal["ka", "tmax", "cl", "half_life", "v", "vc", "q", "vp", "f"]
+_MODEL_PARAMETERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # kind -> (required, optional). A one-compartment model derived from label facts may give
+    # tmax instead of ka (ka is then solved from Tmax) and half_life instead of cl
+    # (CL = ln 2 · V / t½).
+    "one-compartment": (frozenset({"v"}), frozenset({"ka", "tmax", "cl", "half_life", "f"})),
+    "two-compartment": (frozenset({"ka", "cl", "vc", "q", "vp"}), frozenset({"f"})),
+}
+_PARAMETER_DIMENSION = {
+    "ka": "1/h", "cl": "L/h", "q": "L/h", "v": "L", "vc": "L", "vp": "L", "f": "1",
+    "half_life": "h", "tmax": "h",
+}
+
+
+def _sourced_or_assumed(source: str | None, assumed: bool, what: str) -> None:
+    if source is None and not assumed:
+        raise ValueError(f"{what} needs a source, or assumed = true with a note saying why")
+
+
+class PKParameter(_Frozen):
+    """One model parameter. A unit per kg (``L/kg``, ``L/h/kg``) scales linearly with body
+    weight; an absolute unit scales as (weight / reference weight) ** ``weight_exponent``."""
+
+    value: float = Field(gt=0)
+    unit: str
+    source: str | None = None
+    assumed: bool = False
+    weight_exponent: float | None = Field(default=None, ge=0, le=2)
+    note: str | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_known(cls, v: str) -> str:
+        ureg.Unit(v)
+        return v
+
+    @model_validator(mode="after")
+    def _provenance(self) -> PKParameter:
+        _sourced_or_assumed(self.source, self.assumed, "a PK model parameter")
+        return self
+
+    @property
+    def per_kg(self) -> bool:
+        q = ureg.Quantity(1, self.unit)
+        return bool(q.dimensionality.get("[mass]", 0) == -1)
+
+    def in_unit(self, unit: str) -> float:
+        """The value in ``unit`` (per kg if the parameter is per kg: pass e.g. ``L/kg``)."""
+        return float(ureg.Quantity(self.value, self.unit).to(unit).magnitude)
+
+
+class Variability(_Frozen):
+    """Log-normal inter-individual variability of one parameter, as a coefficient of variation."""
+
+    cv: float = Field(gt=0, le=2)
+    source: str | None = None
+    assumed: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Variability:
+        _sourced_or_assumed(self.source, self.assumed, "an IIV coefficient of variation")
+        return self
+
+
+class MetaboliteModel(Sourced):
+    """An active metabolite formed from the parent's central compartment (a linear chain):
+    ``fraction_formed`` of the parent's elimination (mass), a one-compartment disposition."""
+
+    name: str
+    fraction_formed: PKParameter
+    half_life: PKParameter
+    volume: PKParameter
+    relative_potency: PKParameter
+
+    @model_validator(mode="after")
+    def _bounds(self) -> MetaboliteModel:
+        if self.fraction_formed.in_unit("1") > 1:
+            raise ValueError(f"metabolite {self.name}: fraction formed above 1")
+        if not 0 < self.half_life.in_unit("h") <= 1000:
+            raise ValueError(f"metabolite {self.name}: half-life outside (0, 1000] h")
+        if self.relative_potency.in_unit("1") > 100:
+            raise ValueError(f"metabolite {self.name}: relative potency above 100")
+        return self
+
+
+class PKModel(Sourced):
+    """A published (or label-derived) linear model with first-order absorption.
+
+    ``apparent = true`` means clearances and volumes are apparent oral values (CL/F, V/F):
+    ``f`` is then the relative bioavailability (1 unless it carries variability)."""
+
+    name: str
+    kind: Literal["one-compartment", "two-compartment"]
+    default: bool = False
+    apparent: bool = False
+    reference_weight: Amount | None = None
+    parameters: dict[PKParameterName, PKParameter]
+    iiv: dict[PKParameterName, Variability] = Field(default_factory=dict)
+    metabolites: tuple[MetaboliteModel, ...] = ()
+
+    @model_validator(mode="after")
+    def _complete(self) -> PKModel:
+        required, optional = _MODEL_PARAMETERS[self.kind]
+        given = set(self.parameters)
+        if missing := required - given:
+            raise ValueError(f"model {self.name}: missing parameters {sorted(missing)}")
+        if extra := given - required - optional:
+            raise ValueError(f"model {self.name}: unexpected parameters {sorted(extra)}")
+        if self.kind == "one-compartment":
+            for pair in (("cl", "half_life"), ("ka", "tmax")):
+                if len(given & set(pair)) != 1:
+                    raise ValueError(f"model {self.name}: give exactly one of {' and '.join(pair)}")
+        if unknown := set(self.iiv) - given - {"cl", "ka"}:
+            raise ValueError(f"model {self.name}: variability on absent {sorted(unknown)}")
+        for key, p in self.parameters.items():
+            dim = ureg.Quantity(1, _PARAMETER_DIMENSION[key]).dimensionality
+            q = ureg.Quantity(1, p.unit)
+            if p.per_kg:
+                q = q * ureg.Quantity(1, "kg")
+            if q.dimensionality != dim:
+                raise ValueError(f"model {self.name}: {key} in '{p.unit}' is not a "
+                                 f"{_PARAMETER_DIMENSION[key]} quantity")
+            if p.weight_exponent is not None and (p.per_kg or self.reference_weight is None):
+                raise ValueError(f"model {self.name}: {key} weight_exponent needs an absolute "
+                                 "unit and a reference_weight")
+        if "f" in self.parameters and not 0 < self.parameters["f"].in_unit("1") <= 1:
+            raise ValueError(f"model {self.name}: f outside (0, 1]")
+        return self
+
+
 class EquivalenceValue(Sourced):
     """The dose of this drug equivalent to diazepam 10 mg in one named table."""
 
@@ -293,9 +427,18 @@ class Drug(_Frozen):
     overdose_signs: SourcedList
     withdrawal_symptoms: SourcedList
     monitoring: tuple[MonitoringItem, ...] = ()
-    pk_models: tuple[dict[str, Any], ...] = ()
+    pk_models: tuple[PKModel, ...] = ()
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_default_model(self) -> Drug:
+        names = [m.name for m in self.pk_models]
+        if len(set(names)) != len(names):
+            raise ValueError(f"PK model names repeat: {names}")
+        if sum(m.default for m in self.pk_models) > 1:
+            raise ValueError("more than one PK model is marked default")
+        return self
 
     def products_for(self, market: str | None = None) -> tuple[Product, ...]:
         return tuple(p for p in self.products if market is None or p.market == market)
@@ -307,8 +450,8 @@ class Drug(_Frozen):
 def iter_sources(obj: Any) -> list[str]:
     """Every ``source`` key referenced anywhere inside a model (for integrity checks)."""
     found: list[str] = []
-    if isinstance(obj, Sourced):
-        found.append(obj.source)
+    if isinstance(obj, BaseModel) and isinstance(getattr(obj, "source", None), str):
+        found.append(obj.source)  # type: ignore[attr-defined]
     if isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
             found.extend(iter_sources(getattr(obj, name)))
