@@ -235,8 +235,8 @@ def _last_consecutive(checks: Sequence[SymptomEntry], n: int) -> tuple[SymptomEn
 
 
 def _withdrawal(plan: PlanView, entries: Sequence[DiaryEntry], scored: Sequence[ScoredEntry],
-                today: dt.date) -> tuple[list[Alert], list[Proposal], bool]:
-    """Worsening rules; returns alerts, proposals and whether withdrawal is currently worse."""
+                today: dt.date) -> tuple[list[Alert], list[Proposal]]:
+    """Worsening rules: a warning alert and hold (or slow) proposals."""
     alerts: list[Alert] = []
     proposals: list[Proposal] = []
     hold = plan.hold_in_effect(today)
@@ -266,7 +266,7 @@ def _withdrawal(plan: PlanView, entries: Sequence[DiaryEntry], scored: Sequence[
                             "worsening.checklist-rise",
                             tuple(e.ref for e in (*base_entries, *tail)), False))
     if not reasons:
-        return alerts, proposals, False
+        return alerts, proposals
     why = "; ".join(r[0] for r in reasons)
     refs = tuple(dict.fromkeys(ref for r in reasons for ref in r[2]))
     rules = ", ".join(r[1] for r in reasons)
@@ -290,7 +290,7 @@ def _withdrawal(plan: PlanView, entries: Sequence[DiaryEntry], scored: Sequence[
             f"Slow the remaining plan by a factor of {factor:g} (each remaining step lasts "
             f"{factor:g}× as long): {context}; {why}.",
             "joint-guideline-2025", refs, factor=factor, assumption=True))
-    return alerts, proposals, True
+    return alerts, proposals
 
 
 def _resume(plan: PlanView, entries: Sequence[DiaryEntry], scored: Sequence[ScoredEntry],
@@ -448,7 +448,7 @@ def evaluate(plan: Any, diary_entries: Iterable[DiaryEntry | Mapping[str, Any]],
     entries = _validate(view, raw, today)
     scored = _score_all(entries)
     alerts = _red_flags(view, entries, scored)
-    w_alerts, proposals, _ = _withdrawal(view, entries, scored, today)
+    w_alerts, proposals = _withdrawal(view, entries, scored, today)
     alerts += w_alerts
     alerts += _efficacy(entries, scored, today)
     alerts += _adherence(view, entries, today)
