@@ -44,6 +44,10 @@ SECTIONS: list[tuple[str, Callable[[Console], None]]] = [
     ("Diazepam equivalent", _equivalence),
 ]
 
+from benzoplan.cli.safety_cmd import demo_safety  # noqa: E402
+
+SECTIONS.append(("Safety check", demo_safety))
+
 
 @app.command("demo")
 def demo() -> None:
