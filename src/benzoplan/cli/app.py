@@ -60,8 +60,14 @@ def emit_json(obj: Any) -> None:
 
 def _register() -> None:
     # Each command module adds its commands to `app` on import.
-    from benzoplan.cli import convert_cmd, demo, drugs_cmd, instruments_cmd, monitor_cmd  # noqa: F401
-    from benzoplan.cli import safety_cmd  # noqa: F401
+    from benzoplan.cli import (  # noqa: F401
+        convert_cmd,
+        demo,
+        drugs_cmd,
+        instruments_cmd,
+        monitor_cmd,
+        safety_cmd,
+    )
 
 
 _register()
