@@ -42,14 +42,14 @@ def requests(draw: st.DrawFn) -> TaperRequest:
     givable = [k for k in range(1, int(Fraction(cap, 1000) / ps.quantum) + 1)
                if ps.givable(k)]
     doses = [ps.mg(draw(st.sampled_from(givable))) for _ in times]
-    strategy = draw(st.sampled_from(["fixed-fraction", "linear", "crossover"]))
+    strategy = draw(st.sampled_from(["fixed-fraction", "linear", "crossover", "hyperbolic"]))
     if strategy == "linear" or (strategy == "crossover" and draw(st.booleans())):
         amount = draw(st.sampled_from(["0.125 mg", "0.25 mg", "0.5 mg", "1 mg", "2 mg"]))
         limit = StepLimit.parse(amount)
         then = "linear"
     else:
         limit = StepLimit(fraction=Fraction(draw(st.integers(5, 50)), 100))
-        then = "fixed-fraction"
+        then = draw(st.sampled_from(["fixed-fraction", "hyperbolic"]))
     return TaperRequest(
         drug=drug,
         doses=tuple(ScheduledDose(t, Dose(float(d), "mg")) for t, d in zip(times, doses,

@@ -109,6 +109,16 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
                 f"The last step stops from {float(last_total):g} mg {ps.drug} a day; the "
                 f"smallest givable dose is {float(smallest):g} mg.", "final_step", stop.index))
 
+    # 4b. hyperbolic: the last step should remove no more than one effect step
+    if stop is not None and stop.index >= 2 and ctx.effect_step is not None:
+        last = steps[stop.index - 2]
+        if last.effect is not None and last.effect > ctx.effect_step + 1e-6:
+            out.append(_finding(
+                "warning", "final-effect-step",
+                f"The last step removes {last.effect:.1f} percentage points of predicted "
+                f"effect, more than one step ({ctx.effect_step:.1f}); the allowed products "
+                "cannot give a smaller dose (a liquid would).", "final_step", stop.index))
+
     # 5. duration implausibly short for years of use
     yu = rule("years_of_use")
     if req.years_of_use >= (yu.years or 1) and stop is not None:

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from benzoplan.errors import InputError
+from benzoplan.pk import DoseEvent, Regimen
 from benzoplan.taper._model import (
     Fill,
     Revision,
@@ -17,7 +18,7 @@ from benzoplan.taper._model import (
     TaperRequest,
     TaperStep,
 )
-from benzoplan.units import quantity_json
+from benzoplan.units import Dose, quantity_json
 
 __all__ = ["TaperPlan"]
 
@@ -97,6 +98,11 @@ class TaperPlan:
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"not a taper plan: {exc}", field="plan") from exc
 
+    def to_events(self) -> Regimen:
+        """The plan as explicit dose events, hours since its first dose (for the PK engine):
+        one event per drug per administration time per day, the whole plan without loss."""
+        return _regimen(self)
+
     # --- revisions ----------------------------------------------------------------------
     def revise(
         self,
@@ -150,6 +156,26 @@ class TaperPlan:
             diff=_diff(self.steps, tuple(steps)))
         return replace(self, version=self.version + 1, steps=tuple(steps), dispensing=fills,
                        findings=findings, revisions=(*self.revisions, revision))
+
+
+def _regimen(plan: TaperPlan) -> Regimen:
+    first = plan.steps[0]
+    times = sorted({a.time for a in first.administrations}) or [dt.time(8)]
+    origin = dt.datetime.combine(plan.start, times[0])
+    events: list[DoseEvent] = []
+    for s in plan.steps:
+        if s.kind == "stop":
+            continue
+        per: dict[tuple[dt.time, str], Fraction] = {}
+        for a in s.administrations:
+            per[(a.time, a.drug)] = per.get((a.time, a.drug), Fraction(0)) + a.dose_mg
+        for day in range(s.days):
+            date = s.start + dt.timedelta(days=day)
+            for (t, drug), mg in sorted(per.items()):
+                h = (dt.datetime.combine(date, t) - origin).total_seconds() / 3600
+                events.append(DoseEvent(drug, h, Dose(float(mg), "mg")))
+    events.sort(key=lambda e: (e.time_h, e.drug))
+    return Regimen.from_events(events, start=origin)
 
 
 def _active(steps: list[TaperStep], day: dt.date) -> int:

@@ -16,10 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
+
 from benzoplan.drugs import convert, get_drug
 from benzoplan.errors import InputError
 from benzoplan.taper._checks import check_plan
 from benzoplan.taper._dispense import dispensing
+from benzoplan.taper._effect import EffectModel
 from benzoplan.taper._model import (
     Administration,
     DoseOrder,
@@ -67,6 +70,8 @@ class Context:
     table: str
     de_per_mg: dict[str, Fraction]
     report_table: str
+    effects: EffectModel
+    effect_step: float | None = None
 
 
 def _exact(v: float) -> Fraction:
@@ -107,9 +112,10 @@ def make_context(request: TaperRequest) -> Context:
                                      table=report_table if report_table in
                                      {v.table for v in to.equivalence.values} else None
                                      ).equivalent.mg)
+    effects = EffectModel([drug.name] + ([target] if target else []), ec50=request.ec50)
     return Context(request=request, times=tuple(d.time for d in doses), source=drug.name,
                    src=src, start_alloc=tuple(alloc), target=target, tgt=tgt, ratio=ratio,
-                   table=table, de_per_mg=de, report_table=report_table)
+                   table=table, de_per_mg=de, report_table=report_table, effects=effects)
 
 
 # --- rounding: the next givable regimen ------------------------------------------------
@@ -165,10 +171,37 @@ def _limit_units(limit: StepLimit, ps: ProductSet) -> float | None:
     return float(_exact(limit.amount.mg) / ps.quantum)
 
 
+class _Hyperbolic:
+    """Equal steps of predicted effect on the PK engine's Emax curve, for one drug."""
+
+    def __init__(self, ps: ProductSet, d0: int, model: EffectModel, limit: StepLimit,
+                 effect_step: float | None) -> None:
+        self.ps = ps
+        top = float(ps.mg(d0))
+        self.grid = np.linspace(0.0, top, 8193)
+        self.curve = model.effect({ps.drug: self.grid})
+        self.e0 = float(self.curve[-1])
+        if effect_step is None:
+            # the first step takes exactly the step limit; later steps remove as much effect
+            first = top * (1 - float(limit.fraction)) if limit.fraction is not None else (
+                max(top - float(_exact(limit.amount.mg)), 0.0) if limit.amount else 0.0)
+            effect_step = self.e0 - self.effect(first)
+        self.step = effect_step
+
+    def effect(self, mg: float) -> float:
+        return float(np.interp(mg, self.grid, self.curve))
+
+    def target(self, units: int) -> float:
+        """Units whose effect is one step below that of ``units`` (≤ 0 past the bottom)."""
+        e = self.effect(float(self.ps.mg(units))) - self.step
+        if e <= 0:
+            return 0.0
+        return float(np.interp(e, self.curve, self.grid) / float(self.ps.quantum))
+
+
 def _taper_phase(ps: ProductSet, alloc: Alloc, strategy: str, limit: StepLimit,
                  order: DoseOrder, kind_other: Callable[[Alloc], tuple[Alloc, Alloc]],
-                 effect: Callable[[int], float] | None = None,
-                 effect_step: float | None = None) -> list[_State]:
+                 hyper: _Hyperbolic | None = None) -> list[_State]:
     """Steps from ``alloc`` down to zero for one drug. ``kind_other`` places the drug's
     regimen into (source, target) slots."""
     states: list[_State] = []
@@ -202,8 +235,15 @@ def _taper_phase(ps: ProductSet, alloc: Alloc, strategy: str, limit: StepLimit,
             target = total * (1 - float(limit.fraction))
             why = f"{float(limit.fraction) * 100:g}% of the current dose"
         else:
-            raise InputError(f"strategy '{strategy}' is not available", field="strategy")
-        if target <= 0 and amount is not None and total <= amount + 1e-9:
+            assert hyper is not None
+            target = hyper.target(total)
+            why = f"one effect step ({hyper.step:.2f} percentage points of predicted effect)"
+            if target < floor - 1e-9:
+                why += (f"; the equal-effect dose ({fmt_mg(ps.mg(1) * _exact(max(target, 0)))})"
+                        " would break the step limit, so the step is capped at the limit")
+        zero_effect_ok = hyper is None or hyper.effect(float(ps.mg(total))) <= hyper.step + 1e-9
+        if (target <= 0 and amount is not None and total <= amount + 1e-9
+                and zero_effect_ok):
             src, tgt = kind_other(tuple(0 for _ in cur))
             states.append(_State("stop", src, tgt,
                                  f"stop: the remaining {fmt_mg(ps.mg(total))} is within the "
@@ -238,8 +278,13 @@ def plan_states(ctx: Context) -> list[_State]:
     n = len(ctx.times)
     zeros = tuple(0 for _ in range(n))
     if req.strategy != "crossover":
+        hyper = None
+        if req.strategy == "hyperbolic":
+            hyper = _Hyperbolic(ctx.src, sum(ctx.start_alloc), ctx.effects, req.max_step,
+                                req.effect_step)
+            ctx.effect_step = hyper.step
         return _taper_phase(ctx.src, ctx.start_alloc, req.strategy, req.max_step, req.order,
-                            lambda a: (a, zeros))
+                            lambda a: (a, zeros), hyper)
     assert ctx.tgt is not None and ctx.target is not None
     src = list(ctx.start_alloc)
     tgt = [0] * n
@@ -258,8 +303,12 @@ def plan_states(ctx: Context) -> list[_State]:
                          f"{fmt_mg(given)} so that the equivalent dose does not fall")
         src[i], tgt[i] = 0, k
         states.append(_State("crossover", tuple(src), tuple(tgt), reason, deviation))
+    hyper = None
+    if req.then == "hyperbolic":
+        hyper = _Hyperbolic(ctx.tgt, sum(tgt), ctx.effects, req.max_step, req.effect_step)
+        ctx.effect_step = hyper.step
     states += _taper_phase(ctx.tgt, tuple(tgt), req.then, req.max_step, req.order,
-                           lambda a: (zeros, a))
+                           lambda a: (zeros, a), hyper)
     return states
 
 
@@ -287,6 +336,13 @@ def _value_in(ctx: Context, src_mg: Fraction, tgt_mg: Fraction, drug: str) -> Fr
 def build_steps(ctx: Context, states: Sequence[_State]) -> tuple[TaperStep, ...]:
     req = ctx.request
     start_src = ctx.src.mg(sum(ctx.start_alloc))
+    src_daily = np.array([float(ctx.src.mg(sum(st.src))) for st in states])
+    doses = {ctx.source: src_daily}
+    if ctx.tgt is not None and ctx.target is not None:
+        tgt_mgs = [float(ctx.tgt.mg(sum(st.tgt))) for st in states]
+        doses[ctx.target] = np.array(tgt_mgs)
+    occupancy = ctx.effects.occupancy(doses)
+    effect = ctx.effects.effect(doses)
     day = req.start
     prev_src, prev_tgt = start_src, Fraction(0)
     steps: list[TaperStep] = []
@@ -313,7 +369,8 @@ def build_steps(ctx: Context, states: Sequence[_State]) -> tuple[TaperStep, ...]
             reduction_mg=prev_total - total if prev_total >= total else Fraction(0),
             reduction_percent=float((prev_total - total) / prev_total * 100) if prev_total else 0.0,
             cumulative_reduction_percent=float((initial - total) / initial * 100),
-            occupancy=None, effect=None, reason=st.reason, deviation=st.deviation,
+            occupancy=float(occupancy[idx - 1]), effect=float(effect[idx - 1]),
+            reason=st.reason, deviation=st.deviation,
             base_days=days))
         day = day + dt.timedelta(days=days)
         prev_src, prev_tgt = src_mg, tgt_mg
@@ -346,11 +403,21 @@ def plan_taper(request: TaperRequest) -> TaperPlan:
     fills, findings = finalise(ctx, steps)
     notes = [arrangement_note(ctx),
              f"Products: {ctx.src.drug}: {ctx.src.describe_forms()}."]
+    if ctx.effect_step is not None:
+        curve = ctx.effects.reference
+        notes.append(
+            f"Hyperbolic steps: each removes {ctx.effect_step:.2f} percentage points of "
+            f"predicted effect on an Emax curve (Emax {curve.emax_percent:g}%, EC50 "
+            f"{ctx.effects.ec50.ng_per_ml:.3g} ng/mL for {curve.drug}, Hill {curve.hill:g}); "
+            "the EC50 is a named assumption the clinician may change. " + rule("hyperbolic").text)
+    notes.append("Occupancy and effect are predicted at steady state by the PK engine; "
+                 "they are model estimates built on stated assumptions, not measurements.")
     if ctx.tgt is not None:
         notes.append(f"Products: {ctx.tgt.drug}: {ctx.tgt.describe_forms()}.")
         notes.append(rule("crossover_stage").text)
         notes.append(rule("crossover_order").text)
     parameters: dict[str, object] = {
+        "effect_curve": ctx.effects.to_json(ctx.effect_step),
         "max_step": request.max_step.to_json(),
         "interval": {"value": request.interval_days, "unit": "d"},
         "equivalence_table": ctx.table,
