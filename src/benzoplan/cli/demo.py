@@ -57,3 +57,6 @@ def demo() -> None:
     for title, section in SECTIONS:
         console.print(Rule(title))
         section(console)
+from benzoplan.cli.monitor_demo import monitoring_section  # noqa: E402
+
+SECTIONS.append(("Monitoring: diary, hold proposal, new plan version", monitoring_section))

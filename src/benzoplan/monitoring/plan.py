@@ -1,7 +1,8 @@
 """A small typed view of a taper plan, read from issue 7's plan JSON.
 
 The engine reads only what it needs: the plan's version, drug and dates, each step's dates,
-kind and scheduled administrations, and any revisions (holds) recorded in the plan.
+kind and scheduled administrations, and any revisions (holds) recorded in the plan. A diary
+slot is a clock time: several products taken together at 08:00 are one scheduled dose.
 """
 
 from __future__ import annotations
