@@ -27,7 +27,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
         ({"regimen": {"schedule": [{"dose": 1}]}}, UnitError, "has no unit"),
         ({"regimen": {"schedule": [{"dose": "1"}]}}, UnitError, "has no unit"),
         ({"regimen": {"schedule": [{"dose": "1 mL"}]}}, UnitError, "mass"),
-        ({"regimen": {"schedule": []}}, InputError, "schedule"),
         ({"sex": "male", "pregnant": True}, InputError, "pregnant"),
         ({"sex": "male", "breastfeeding": True}, InputError, "breastfeeding"),
         ({"conditions": ["epilepsy", "gout"]}, InputError, "gout"),
@@ -60,6 +59,13 @@ def test_unrecorded_alcohol_and_driving_are_unresolved() -> None:
     del data["alcohol_use"], data["drives"]
     result = check(PatientRecord.from_json(data), today=TODAY)
     assert {u.field for u in result.unresolved} == {"alcohol_use", "drives"}
+
+
+def test_missing_dose_is_unresolved_not_passed() -> None:
+    result = run(regimen={"schedule": [], "indication": "panic-disorder"})
+    assert any(u.field == "regimen.schedule" for u in result.unresolved)
+    assert "dose-above-label-maximum" not in result.codes()
+    assert result.dependence.inputs[0].value == "not given (not scored)"
 
 
 def test_non_object_is_refused() -> None:

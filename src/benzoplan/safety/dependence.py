@@ -39,7 +39,7 @@ class DependenceRisk:
     score: int
     band: Band
     inputs: tuple[RiskInput, ...]
-    diazepam_equivalent: Dose
+    diazepam_equivalent: Dose | None  # None when the dose is not known
     source: str
     assumption: str
     screening: str
@@ -54,7 +54,8 @@ class DependenceRisk:
             "score": self.score,
             "band": self.band,
             "inputs": [i.to_json() for i in self.inputs],
-            "diazepam_equivalent": self.diazepam_equivalent.to_json(),
+            "diazepam_equivalent": (self.diazepam_equivalent.to_json()
+                                    if self.diazepam_equivalent is not None else None),
             "source": self.source,
             "assumption": {"name": self.assumption,
                            "text": data.policy.assumptions[self.assumption].text},
@@ -63,23 +64,30 @@ class DependenceRisk:
         }
 
 
-def dependence_risk(*, drug: str, daily_dose: Dose, duration_days: int, history: bool,
+def dependence_risk(*, drug: str, daily_dose: Dose | None, duration_days: int, history: bool,
                     prior_withdrawal: bool, signs: Sequence[str]) -> DependenceRisk:
+    """The score; an unknown dose (``None``) scores 0 for the dose and says so."""
     p = safety_data().policy.dependence
-    de = convert(daily_dose, drug, to="diazepam").equivalent if drug != "diazepam" else daily_dose
-    bands = p.drug_bands.get(drug)
-    if bands is not None:
-        lo, mid, basis = bands.low_max_mg, bands.moderate_max_mg, f"{daily_dose}/day {drug}"
-        value = daily_dose.mg
+    de: Dose | None = None
+    if daily_dose is None:
+        dose_input = RiskInput("dose", "not given (not scored)", 0)
     else:
-        lo, mid, basis = p.low_max_mg, p.moderate_max_mg, f"{de}/day diazepam-equivalent"
-        value = de.mg
-    dose_pts = 0 if value <= lo + 1e-9 else (1 if value <= mid + 1e-9 else 2)
-    dose_band = ("low", "moderate", "high")[dose_pts]
+        de = convert(daily_dose, drug, to="diazepam").equivalent if drug != "diazepam" \
+            else daily_dose
+        bands = p.drug_bands.get(drug)
+        if bands is not None:
+            lo, mid, basis = bands.low_max_mg, bands.moderate_max_mg, f"{daily_dose}/day {drug}"
+            value = daily_dose.mg
+        else:
+            lo, mid, basis = p.low_max_mg, p.moderate_max_mg, f"{de}/day diazepam-equivalent"
+            value = de.mg
+        dose_pts = 0 if value <= lo + 1e-9 else (1 if value <= mid + 1e-9 else 2)
+        dose_input = RiskInput("dose", f"{basis} ({('low', 'moderate', 'high')[dose_pts]})",
+                               dose_pts)
     dur_pts = 0 if duration_days <= p.short_max_days else (
         1 if duration_days <= p.medium_max_days else 2)
     inputs = [
-        RiskInput("dose", f"{basis} ({dose_band})", dose_pts),
+        dose_input,
         RiskInput("duration", f"{duration_days} days", dur_pts),
         RiskInput("history of alcohol or drug dependence", "yes" if history else "no",
                   p.history_points if history else 0),

@@ -101,8 +101,10 @@ def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
     last_day = min(today, end) if end is not None else today
     duration = max(0, (last_day - reg.start_date).days)
     active = end is None or end >= today
-    v.update(drug=reg.drug, indication=reg.indication, daily_dose_mg=daily.mg,
-             max_single_dose_mg=single.mg, duration_days=duration, regimen_active=active,
+    v.update(drug=reg.drug, indication=reg.indication,
+             daily_dose_mg=daily.mg if daily is not None else None,
+             max_single_dose_mg=single.mg if single is not None else None,
+             duration_days=duration, regimen_active=active,
              drug_cyp3a_substrate=reg.drug in policy.cyp3a_substrates)
     if end is not None:
         until = end + dt.timedelta(days=policy.alcohol.avoid_days_after_last_dose)
@@ -121,7 +123,11 @@ def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
     who = f"{reg.indication}, {ld.population.replace('_', ' ')}" + (
         f", {patient.weight_kg:g} kg" if patient.weight_kg is not None else "")
     mx = ld.maximum()
-    if ld.needs_weight:
+    if daily is None or single is None:
+        unresolved.append(Unresolved("regimen.schedule", None, "no dose given; the dose "
+                                     "ceiling, titration and dose band of the dependence "
+                                     "score were not checked"))
+    elif ld.needs_weight:
         unresolved.append(Unresolved("weight", None, f"{ld.gap}; the dose was not checked "
                                      "against the per-kg label maximum"))
     elif mx is None:
@@ -155,7 +161,7 @@ def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
             v["titration_too_fast"] = bool(fast)
             t["titration_text"] = (f"{'; '.join(fast) or 'none'}; label allows at most +{step}"
                                    f"/day every {interval} days")
-        if abs(reg.history[-1].daily_dose.mg - daily.mg) > _EPS:
+        if daily is not None and abs(reg.history[-1].daily_dose.mg - daily.mg) > _EPS:
             unresolved.append(Unresolved(
                 "regimen.history", str(reg.history[-1].daily_dose),
                 f"the last history entry differs from the current daily dose {daily}; add the "
@@ -169,8 +175,9 @@ def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
     dep = dependence_risk(drug=reg.drug, daily_dose=daily, duration_days=duration,
                           history=history, prior_withdrawal=patient.prior_withdrawal,
                           signs=patient.dependence_signs)
+    de = dep.diazepam_equivalent
     v.update(dependence_score=dep.score, dependence_band=dep.band,
-             diazepam_equivalent_mg=dep.diazepam_equivalent.mg)
+             diazepam_equivalent_mg=de.mg if de is not None else None)
     dp = policy.dependence
     t.update(dependence_inputs=dep.describe(), screening=dp.screening,
              dependence_signs_text=_join([dp.signs[s] for s in sorted(patient.dependence_signs)]))

@@ -20,6 +20,8 @@ A patient file is one JSON object (examples in ``examples/*.json``)::
         "start_date": "2019-03-01", "end_date": null,
         "schedule": [{"time": "08:00", "dose": "1 mg"}, {"time": "20:00", "dose": "1 mg"}],
         "history": [{"date": "2019-03-01", "daily_dose": "0.5 mg"}]      # optional
+        # an empty or missing schedule means "dose not specified": the dose checks are then
+        # listed as unresolved, never passed
       },
       "monitoring": {"complete-blood-count": "2025-06-01", "liver-function-tests": null,
                      "efficacy-review": null, "depression-screening": "2026-10-01"}
@@ -150,7 +152,7 @@ class Regimen(_Frozen):
     indication: str
     start_date: dt.date
     end_date: dt.date | None = None
-    schedule: tuple[Administration, ...] = Field(min_length=1)
+    schedule: tuple[Administration, ...] = ()  # empty: dose not (yet) specified
     history: tuple[DoseChange, ...] = ()
     market: str = "US"
 
@@ -186,15 +188,18 @@ class Regimen(_Frozen):
         return self
 
     @property
-    def daily_dose(self) -> Dose:
+    def daily_dose(self) -> Dose | None:
+        """The total daily dose, or ``None`` when no dose is given."""
+        if not self.schedule:
+            return None
         total = Dose.zero()
         for a in self.schedule:
             total = total + a.dose
         return total
 
     @property
-    def max_single_dose(self) -> Dose:
-        return max(a.dose for a in self.schedule)
+    def max_single_dose(self) -> Dose | None:
+        return max(a.dose for a in self.schedule) if self.schedule else None
 
 
 class MonitoringDates(_Frozen):
