@@ -91,3 +91,10 @@ def test_clean_example_has_nothing_above_minor() -> None:
     p = PatientRecord.from_json(
         json.loads((EXAMPLES / "patient-clean-epilepsy.json").read_text()))
     assert all(f.severity in ("minor", "info") for f in check(p, today=TODAY).findings)
+
+
+def test_unspecified_indication_is_unresolved_not_passed() -> None:
+    result = run(regimen={"indication": "unspecified", "schedule": [{"dose": "30 mg"}]})
+    assert [u.field for u in result.unresolved] == ["regimen.indication"]
+    assert not {"dose-above-label-maximum", "off-label-use",
+                "indication-not-labelled-for-population"} & set(result.codes())

@@ -118,12 +118,20 @@ def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
     # ---- label dosing: maximum, start, titration, duration
     ld = label_dosing(reg.drug, reg.indication, age_years=patient.age_years,
                       weight_kg=patient.weight_kg, market=reg.market)
-    v.update(population=ld.population, on_label=ld.on_label, label_dosing_found=ld.found)
+    unspecified = reg.indication == "unspecified"
+    v.update(population=ld.population, on_label=None if unspecified else ld.on_label,
+             label_dosing_found=None if unspecified else ld.found)
     t["label_gap_text"] = ld.gap or ""
+    if unspecified:
+        unresolved.append(Unresolved("regimen.indication", "unspecified", "indication not "
+                                     "recorded; the label dose ceiling, titration and course "
+                                     "length were not checked"))
     who = f"{reg.indication}, {ld.population.replace('_', ' ')}" + (
         f", {patient.weight_kg:g} kg" if patient.weight_kg is not None else "")
     mx = ld.maximum()
-    if daily is None or single is None:
+    if unspecified:
+        pass
+    elif daily is None or single is None:
         unresolved.append(Unresolved("regimen.schedule", None, "no dose given; the dose "
                                      "ceiling, titration and dose band of the dependence "
                                      "score were not checked"))

@@ -65,6 +65,7 @@ INDICATION_ALIASES: Final[dict[str, str]] = {
     "insomnia": "insomnia",
     "opioid-withdrawal": "opioid-withdrawal",
     "opiate-withdrawal": "opioid-withdrawal",
+    "unspecified": "unspecified",
 }
 
 DependenceSign = Literal[

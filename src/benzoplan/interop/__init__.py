@@ -1,0 +1,1 @@
+"""Interoperability: FHIR R4 mapping and CDS Hooks service logic (pure functions)."""
