@@ -15,9 +15,11 @@ from benzoplan.pk.effect import (
 )
 from benzoplan.pk.model import ExpSum, ModelSpec, model_spec, pk_model
 from benzoplan.pk.regimen import DailyStep, DoseEvent, Regimen, parse_clock
+from benzoplan.pk.simulate import Band, SimulationResult, Summary, simulate
 from benzoplan.pk.subject import HepaticImpairment, Subject
 
 __all__ = [
+    "Band",
     "DailyStep",
     "DoseEffect",
     "DoseEvent",
@@ -26,7 +28,9 @@ __all__ = [
     "HepaticImpairment",
     "ModelSpec",
     "Regimen",
+    "SimulationResult",
     "Subject",
+    "Summary",
     "dose_effect",
     "effect_curve",
     "effect_params",
@@ -34,4 +38,5 @@ __all__ = [
     "occupancy_curve",
     "parse_clock",
     "pk_model",
+    "simulate",
 ]

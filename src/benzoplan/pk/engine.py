@@ -34,7 +34,6 @@ __all__ = [
 
 Array = npt.NDArray[np.float64]
 _MAX_SLOTS = 32
-_OFFSET_DECIMALS = 9  # in-block dose times equal to 1e-9 h share a slot
 
 
 def uniform_step(grid: Array) -> float | None:
@@ -42,7 +41,7 @@ def uniform_step(grid: Array) -> float | None:
     if grid.size < 2 or grid[0] != 0:
         return None
     step = float(grid[1] - grid[0])
-    if step <= 0:
+    if not step > 1e-6:
         return None
     expected = np.arange(grid.size) * step
     if np.allclose(grid, expected, rtol=0, atol=1e-9 * max(1.0, float(grid[-1]))):
@@ -95,7 +94,7 @@ class BlockPlan:
         keep = times < n_blocks * span
         t, a = times[keep], amounts[keep]
         b = np.minimum((t // span).astype(int), n_blocks - 1)
-        off = np.round(t - b * span, _OFFSET_DECIMALS)
+        off = t - b * span
         slots, q = np.unique(off, return_inverse=True)
         if slots.size > _MAX_SLOTS:
             return None

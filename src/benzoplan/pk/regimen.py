@@ -259,12 +259,16 @@ class Regimen:
                 np.array([e.dose.mg for e in ev], dtype=float))
 
     def daily_dose(self, drug: str, *, day: int | None = None) -> Dose:
-        """Total of one drug over a 24 h day (day index from 0; default: the last dosing day)."""
+        """Total of one drug over 24 h: day ``day`` (from 0, counted from the first dose) or,
+        by default, the 24 h ending with the drug's last dose."""
         t, mg = self.arrays(drug)
         if t.size == 0:
             return Dose.zero()
-        d = int(t[-1] // 24) if day is None else day
-        return Dose(float(mg[(t >= d * 24) & (t < (d + 1) * 24)].sum()), "mg", allow_zero=True)
+        if day is None:
+            window = (t > t[-1] - 24 + 1e-9) & (t <= t[-1])
+        else:
+            window = (t >= day * 24) & (t < (day + 1) * 24)
+        return Dose(float(mg[window].sum()), "mg", allow_zero=True)
 
     def to_json(self) -> dict[str, Any]:
         return {
