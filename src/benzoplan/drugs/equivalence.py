@@ -57,17 +57,33 @@ def _per_table(drug: Drug) -> dict[str, tuple[Dose, Dose, Dose, str]]:
     return out
 
 
+def _shared_table(src: Drug, dst: Drug) -> str:
+    """The table to read both drugs from: one table for both whenever they share one.
+
+    Preference: the source drug's default, then the target's default, then the first
+    shared table by name; with no shared table, the source's default (the target is then
+    read from its own default table).
+    """
+    src_tables = {v.table for v in src.equivalence.values}
+    dst_tables = {v.table for v in dst.equivalence.values}
+    for t in (src.equivalence.default, dst.equivalence.default, *sorted(src_tables)):
+        if t in src_tables and t in dst_tables:
+            return t
+    return src.equivalence.default
+
+
 def convert(dose: Dose, drug: str, *, to: str, table: str | None = None) -> Conversion:
     """Convert ``dose`` of ``drug`` to the approximately equivalent dose of ``to``.
 
-    ``equivalent`` uses ``table`` (default: the source drug's default table); ``low``/``high``
-    span every table either drug appears in, including each table's own range.
+    ``equivalent`` uses ``table`` (default: a table both drugs appear in, preferring the
+    source drug's default); ``low``/``high`` span every table either drug appears in,
+    including each table's own range.
     """
     if not isinstance(dose, Dose):
         raise UnknownItem("convert needs a Dose, e.g. Dose('2 mg')", field="dose")
     src, dst = get_drug(drug), get_drug(to)
     a, b = _per_table(src), _per_table(dst)
-    chosen = table or src.equivalence.default
+    chosen = table or _shared_table(src, dst)
     if chosen not in a:
         raise UnknownItem(
             f"no equivalence table '{chosen}' for {src.name}; tables: {', '.join(sorted(a))}",

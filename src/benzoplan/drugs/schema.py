@@ -398,7 +398,8 @@ class IndicationDosing(Sourced):
     maximum: Amount | None = None
     max_duration_days: int | None = Field(default=None, ge=1)
     weight_limit: Amount | None = None
-    age_limit_years: float | None = None
+    age_limit_years: float | None = None  # upper age bound of the row ("up to 10 years")
+    min_age_years: float | None = Field(default=None, ge=0)  # lower bound ("2 years and older")
     discontinuation: SourcedText | None = None
     notes: tuple[str, ...] = ()
 

@@ -49,6 +49,7 @@ def _indication(i: IndicationDosing) -> dict[str, Any]:
         "max_duration_days": i.max_duration_days,
         "weight_limit": _amount(i.weight_limit),
         "age_limit_years": i.age_limit_years,
+        "min_age_years": i.min_age_years,
         "discontinuation": i.discontinuation.text if i.discontinuation else None,
         "notes": list(i.notes),
         "source": i.source,
