@@ -45,6 +45,17 @@ class EffectModel:
         if ec50 is not None:
             assumptions.append(f"Effect EC50 set by the clinician to {ec50} for {first.drug}.")
         self.assumptions = tuple(assumptions)
+        p = self.reference
+        self._json: dict[str, Any] = {
+            "drug": p.drug,
+            "emax_percent": p.emax_percent,
+            "ec50": self.ec50.to_json("ng/mL"),
+            "ec50_default": p.ec50.to_json("ng/mL"),
+            "hill": p.hill,
+            "occupancy_ec50": p.occupancy_ec50.to_json("ng/mL"),
+            "sources": list(p.sources),
+            "assumptions": list(self.assumptions),
+        }
 
     def _conc(self, doses: Mapping[str, Array | float]) -> dict[str, Array]:
         conc: dict[str, Array] = {}
@@ -61,15 +72,7 @@ class EffectModel:
         return occupancy_curve(self._conc(doses), self.params)
 
     def to_json(self, effect_step: float | None) -> dict[str, Any]:
-        p = self.reference
-        return {
-            "drug": p.drug,
-            "emax_percent": p.emax_percent,
-            "ec50": self.ec50.to_json("ng/mL"),
-            "ec50_default": p.ec50.to_json("ng/mL"),
-            "hill": p.hill,
-            "occupancy_ec50": p.occupancy_ec50.to_json("ng/mL"),
-            "effect_step": effect_step,
-            "sources": list(p.sources),
-            "assumptions": list(self.assumptions),
-        }
+        out = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+               for k, v in self._json.items()}
+        out["effect_step"] = effect_step
+        return out

@@ -163,6 +163,7 @@ def _regimen(plan: TaperPlan) -> Regimen:
     times = sorted({a.time for a in first.administrations}) or [dt.time(8)]
     origin = dt.datetime.combine(plan.start, times[0])
     events: list[DoseEvent] = []
+    doses: dict[Fraction, Dose] = {}
     for s in plan.steps:
         if s.kind == "stop":
             continue
@@ -173,7 +174,9 @@ def _regimen(plan: TaperPlan) -> Regimen:
             date = s.start + dt.timedelta(days=day)
             for (t, drug), mg in sorted(per.items()):
                 h = (dt.datetime.combine(date, t) - origin).total_seconds() / 3600
-                events.append(DoseEvent(drug, h, Dose(float(mg), "mg")))
+                if mg not in doses:
+                    doses[mg] = Dose._of(float(mg))
+                events.append(DoseEvent(drug, h, doses[mg]))
     events.sort(key=lambda e: (e.time_h, e.drug))
     return Regimen.from_events(events, start=origin)
 

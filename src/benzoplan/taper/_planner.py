@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -36,7 +37,7 @@ from benzoplan.taper._model import (
 from benzoplan.taper._plan import TaperPlan
 from benzoplan.taper._products import ProductSet, fmt_mg
 from benzoplan.taper._rules import rule
-from benzoplan.units import Dose
+from benzoplan.units import Concentration, Dose
 
 FORCED = "no givable dose lies within the step limit;"
 
@@ -78,6 +79,19 @@ def _exact(v: float) -> Fraction:
     return Fraction(format(v, ".12g"))
 
 
+@lru_cache(maxsize=256)
+def _ratio(drug: str, to: str, table: str | None) -> Fraction:
+    """mg of ``to`` per mg of ``drug`` in ``table`` (``to``'s default table if it has none)."""
+    if table is not None and table not in {v.table for v in get_drug(drug).equivalence.values}:
+        table = None
+    return _exact(convert(Dose("1 mg"), drug, to=to, table=table).equivalent.mg)
+
+
+@lru_cache(maxsize=64)
+def _effect_model(drugs: tuple[str, ...], ec50: Concentration | None) -> EffectModel:
+    return EffectModel(drugs, ec50=ec50)
+
+
 def make_context(request: TaperRequest) -> Context:
     drug = get_drug(request.drug)
     src = ProductSet.build(drug.name, request.market, request.products)
@@ -94,9 +108,9 @@ def make_context(request: TaperRequest) -> Context:
                 "dose the products can make", field="dose")
         alloc.append(k)
     report_table = request.report_table or drug.equivalence.default
-    de: dict[str, Fraction] = {
-        drug.name: _exact(convert(Dose("1 mg"), drug.name, to="diazepam",
-                                  table=report_table).equivalent.mg)}
+    if report_table not in {v.table for v in drug.equivalence.values}:
+        convert(Dose("1 mg"), drug.name, to="diazepam", table=report_table)  # names the tables
+    de: dict[str, Fraction] = {drug.name: _ratio(drug.name, "diazepam", report_table)}
     target: str | None = None
     tgt: ProductSet | None = None
     ratio = Fraction(1)
@@ -107,12 +121,11 @@ def make_context(request: TaperRequest) -> Context:
             raise InputError(f"a crossover needs another drug than {drug.name}", field="to")
         target = to.name
         tgt = ProductSet.build(to.name, request.market, request.target_products)
-        ratio = _exact(convert(Dose("1 mg"), drug.name, to=to.name, table=table).equivalent.mg)
-        de[to.name] = _exact(convert(Dose("1 mg"), to.name, to="diazepam",
-                                     table=report_table if report_table in
-                                     {v.table for v in to.equivalence.values} else None
-                                     ).equivalent.mg)
-    effects = EffectModel([drug.name] + ([target] if target else []), ec50=request.ec50)
+        if table not in {v.table for v in drug.equivalence.values}:
+            convert(Dose("1 mg"), drug.name, to=to.name, table=table)  # names the tables
+        ratio = _ratio(drug.name, to.name, table)
+        de[to.name] = _ratio(to.name, "diazepam", report_table)
+    effects = _effect_model((drug.name, *((target,) if target else ())), request.ec50)
     return Context(request=request, times=tuple(d.time for d in doses), source=drug.name,
                    src=src, start_alloc=tuple(alloc), target=target, tgt=tgt, ratio=ratio,
                    table=table, de_per_mg=de, report_table=report_table, effects=effects)

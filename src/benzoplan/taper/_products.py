@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from benzoplan.drugs import get_drug
@@ -173,6 +174,11 @@ class ProductSet:
 
     @classmethod
     def build(cls, drug: str, market: str, options: ProductOptions) -> ProductSet:
+        """The product set for ``drug`` in ``market`` (shared: its tables only grow)."""
+        return _build(get_drug(drug).name, market, options)
+
+    @classmethod
+    def _make(cls, drug: str, market: str, options: ProductOptions) -> ProductSet:
         d = get_drug(drug)
         products = d.products_for(market)
         if not products:
@@ -331,6 +337,11 @@ class ProductSet:
         if self.liquid is not None and self.measure_ml is not None:
             seen.append(f"{self.liquid.label} in steps of {float(self.measure_ml):g} mL")
         return "; ".join(seen)
+
+
+@lru_cache(maxsize=256)
+def _build(drug: str, market: str, options: ProductOptions) -> ProductSet:
+    return ProductSet._make(drug, market, options)
 
 
 def _product_order(p: Product) -> tuple[int, float]:
