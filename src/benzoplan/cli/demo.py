@@ -60,3 +60,6 @@ def demo() -> None:
 from benzoplan.cli.monitor_demo import monitoring_section  # noqa: E402
 
 SECTIONS.append(("Monitoring: diary, hold proposal, new plan version", monitoring_section))
+from benzoplan.cli.simulate_cmd import demo_simulation  # noqa: E402
+
+SECTIONS.append(("Clonazepam over the first two weeks (PK)", demo_simulation))

@@ -129,6 +129,7 @@ class ModelSpec:
     metabolites: tuple[tuple[str, float, float, float, float], ...]  # name, fm, cl, v, potency
     assumptions: tuple[str, ...]
     sources: tuple[str, ...]
+    adjustments: tuple[str, ...] = ()  # covariate effects applied, with their provenance
 
     @property
     def species(self) -> tuple[Species, ...]:
@@ -252,6 +253,7 @@ def model_spec(drug: str, subject: Subject | None = None, model: str | None = No
         drug=d.name, model=m.name, kind=m.kind, apparent=m.apparent, typical=typical,
         iiv_cv={k: v.cv for k, v in m.iiv.items()}, metabolites=tuple(mets),
         assumptions=tuple(assumptions), sources=tuple(dict.fromkeys(sources)),
+        adjustments=tuple(notes),
     )
 
 

@@ -113,6 +113,7 @@ class SimulationResult:
     percentiles: Mapping[str, Summary] | None = None
     band: Band | None = None
     params: Mapping[str, EffectParams] = field(default_factory=dict)
+    adjustments: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
@@ -144,6 +145,7 @@ class SimulationResult:
             assert self.percentiles is not None
             out["population"] = {"subjects": self.population, "seed": self.seed}
             out["percentiles"] = {k: s.to_json() for k, s in self.percentiles.items()}
+        out["adjustments"] = list(self.adjustments)
         out["assumptions"] = list(self.assumptions)
         out["sources"] = list(self.sources)
         return out
@@ -445,7 +447,9 @@ def simulate(
         models={d.name: d.spec.model for d in drugs}, time_h=grid, concentration=conc,
         occupancy=occupancy, summary=summary, population=population,
         seed=seed if population else None, percentiles=percentiles, band=band,
-        params={d.name: params[d.name] for d in drugs}, assumptions=tuple(assumptions),
+        params={d.name: params[d.name] for d in drugs},
+        adjustments=tuple(dict.fromkeys(a for d in drugs for a in d.spec.adjustments)),
+        assumptions=tuple(assumptions),
         sources=tuple(sources),
     )
 
