@@ -65,8 +65,6 @@ class Predicate:
             return x < float(want)
         return x <= float(want)  # "le"
 
-    def facts_used(self) -> frozenset[str]:
-        return frozenset({self.fact})
 
 
 @dataclass(frozen=True)
@@ -76,8 +74,6 @@ class All:
     def holds(self, facts: Mapping[str, FactValue]) -> bool:
         return all(p.holds(facts) for p in self.parts)
 
-    def facts_used(self) -> frozenset[str]:
-        return frozenset().union(*(p.facts_used() for p in self.parts))
 
 
 @dataclass(frozen=True)
@@ -87,8 +83,6 @@ class AnyOf:
     def holds(self, facts: Mapping[str, FactValue]) -> bool:
         return any(p.holds(facts) for p in self.parts)
 
-    def facts_used(self) -> frozenset[str]:
-        return frozenset().union(*(p.facts_used() for p in self.parts))
 
 
 @dataclass(frozen=True)
@@ -98,8 +92,6 @@ class Not:
     def holds(self, facts: Mapping[str, FactValue]) -> bool:
         return not self.part.holds(facts)
 
-    def facts_used(self) -> frozenset[str]:
-        return self.part.facts_used()
 
 
 Condition = Predicate | All | AnyOf | Not

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from benzoplan.drugs import convert
@@ -64,6 +65,12 @@ class DependenceRisk:
         }
 
 
+@lru_cache(maxsize=1024)
+def _diazepam_equivalent(drug: str, daily_dose: Dose) -> Dose:
+    return convert(daily_dose, drug, to="diazepam").equivalent if drug != "diazepam" \
+        else daily_dose
+
+
 def dependence_risk(*, drug: str, daily_dose: Dose | None, duration_days: int, history: bool,
                     prior_withdrawal: bool, signs: Sequence[str]) -> DependenceRisk:
     """The score; an unknown dose (``None``) scores 0 for the dose and says so."""
@@ -72,8 +79,7 @@ def dependence_risk(*, drug: str, daily_dose: Dose | None, duration_days: int, h
     if daily_dose is None:
         dose_input = RiskInput("dose", "not given (not scored)", 0)
     else:
-        de = convert(daily_dose, drug, to="diazepam").equivalent if drug != "diazepam" \
-            else daily_dose
+        de = _diazepam_equivalent(drug, daily_dose)
         bands = p.drug_bands.get(drug)
         if bands is not None:
             lo, mid, basis = bands.low_max_mg, bands.moderate_max_mg, f"{daily_dose}/day {drug}"

@@ -11,6 +11,7 @@ assumption); adults 65 and over use the adult section with the Beers caution.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from benzoplan.drugs import Drug, IndicationDosing, get_drug
@@ -31,6 +32,14 @@ _MAX_OPTIONAL_STEPS = 12
 
 def _per_day(a: Amount, weight_kg: float | None) -> tuple[Per, Dose] | None:
     """An amount from a drug file as a Dose per day or per dose (None if it needs a weight)."""
+    return _per_day_cached(a.value, a.unit, weight_kg)
+
+
+@lru_cache(maxsize=4096)
+def _per_day_cached(value: float, unit: str, weight_kg: float | None
+                    ) -> tuple[Per, Dose] | None:
+    # Doses are immutable, so cached results are safe to share; unit algebra is the slow part.
+    a = Amount(value=value, unit=unit)
     q = a.quantity()
     mass = ureg.Quantity(1, "mg").dimensionality
     if q.dimensionality == mass:
