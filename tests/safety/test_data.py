@@ -19,7 +19,7 @@ def test_public_surface_is_intentional() -> None:
         "PatientRecord", "Regimen", "RiskInput", "ScheduleItem", "Severity", "SourceRef",
         "TitrationStep", "Unresolved", "check", "dependence_risk", "label_dosing",
         "monitoring_schedule", "propose_dosing", "resolve_medicine", "safety_data",
-        "severity_rank"}
+        "severity_rank", "triage_overdose"}
     for name in safety.__all__:
         assert hasattr(safety, name)
 

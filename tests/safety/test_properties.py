@@ -9,7 +9,9 @@ from typing import Any, get_args
 from hypothesis import given
 from hypothesis import strategies as st
 
+from benzoplan.drugs import list_drugs
 from benzoplan.safety import CheckResult, PatientRecord, check, severity_rank
+from benzoplan.safety.patient import known_indications
 from benzoplan.safety.vocabulary import ConditionCode, DependenceSign, OverdoseSign
 
 from .helpers import TODAY
@@ -20,7 +22,8 @@ OVERDOSE = list(get_args(OverdoseSign))
 MEDICINES = ["oxycodone", "Suboxone", "methadone", "Xanax", "zolpidem", "gabapentin",
              "Benadryl", "quetiapine", "phenobarbital", "Soma", "ketoconazole", "rifampin",
              "carbamazepine", "lamotrigine", "Depakote", "wine", "sertraline", "unknownium"]
-INDICATIONS = ["seizure-disorders", "panic-disorder", "insomnia", "opioid-withdrawal"]
+INDICATIONS = sorted(known_indications())
+DRUGS = [d.name for d in list_drugs()]
 
 
 @st.composite
@@ -43,11 +46,11 @@ def patients(draw: st.DrawFn) -> dict[str, Any]:
         "prior_withdrawal": draw(st.booleans()),
         "overdose_signs": draw(st.lists(st.sampled_from(OVERDOSE), unique=True, max_size=2)),
         "regimen": {
-            "drug": "clonazepam",
+            "drug": draw(st.sampled_from(["clonazepam", *DRUGS])),
             "indication": draw(st.sampled_from(INDICATIONS)),
             "start_date": start.isoformat(),
             "schedule": [{"dose": f"{draw(st.sampled_from([0.125, 0.25, 0.5, 1, 2, 3]))} mg"}
-                         for _ in range(draw(st.integers(1, 3)))],
+                         for _ in range(draw(st.integers(0, 3)))],
         },
     }
     if draw(st.booleans()):

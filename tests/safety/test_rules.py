@@ -180,3 +180,17 @@ def test_findings_json_contract() -> None:
     assert data["unresolved"] == [{"field": "medicines", "value": "mystery pill",
                                    "reason": "medicine not recognised; its interactions were "
                                              "not checked"}]
+
+
+def test_triage_overdose_standalone() -> None:
+    from benzoplan.errors import InputError
+    from benzoplan.safety import triage_overdose
+
+    assert triage_overdose([]) is None
+    f = triage_overdose(["extreme-drowsiness", "slow-heart-rate"], medicines=["Suboxone"])
+    assert f is not None and f.urgent and f.severity == "contraindicated"
+    assert "buprenorphine" in f.message and f.emergency and "naloxone" in f.message
+    plain = triage_overdose(["confusion"])
+    assert plain is not None and "opioid" in plain.message.lower()
+    with pytest.raises(InputError, match="unknown overdose sign"):
+        triage_overdose(["hiccups"])

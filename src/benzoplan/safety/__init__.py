@@ -11,7 +11,14 @@ from benzoplan.safety.dosing import (
     label_dosing,
     propose_dosing,
 )
-from benzoplan.safety.engine import CheckResult, Finding, SourceRef, check, severity_rank
+from benzoplan.safety.engine import (
+    CheckResult,
+    Finding,
+    SourceRef,
+    check,
+    severity_rank,
+    triage_overdose,
+)
 from benzoplan.safety.facts import Unresolved
 from benzoplan.safety.knowledge import safety_data
 from benzoplan.safety.medicines import MedicineMatch, resolve_medicine
@@ -52,4 +59,5 @@ __all__ = [
     "resolve_medicine",
     "safety_data",
     "severity_rank",
+    "triage_overdose",
 ]

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from benzoplan.drugs import Drug, IndicationDosing, get_drug
 from benzoplan.drugs.schema import Amount
-from benzoplan.errors import InputError
+from benzoplan.errors import DataError, InputError
 from benzoplan.safety.knowledge import OffLabelDosing, safety_data
 from benzoplan.safety.patient import known_indications
 from benzoplan.safety.vocabulary import INDICATION_ALIASES
@@ -50,7 +50,12 @@ def _per_day_cached(value: float, unit: str, weight_kg: float | None
         if weight_kg is None:
             return None
         return "day", Dose(float(q.to("mg/kg/d").magnitude) * weight_kg, "mg", allow_zero=True)
-    raise InputError(f"unsupported dosing unit '{a.unit}'")
+    if q.dimensionality == ureg.Quantity(1, "mg/kg").dimensionality:
+        if weight_kg is None:
+            return None
+        return "dose", Dose(float(q.to("mg/kg").magnitude) * weight_kg, "mg", allow_zero=True)
+    raise DataError(f"drug file dosing unit '{a.unit}' is not a dose, a daily dose or a "
+                    "per-kg dose")
 
 
 @dataclass(frozen=True)

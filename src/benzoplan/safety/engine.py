@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from benzoplan.errors import InputError
 from benzoplan.safety.conditions import FactValue
 from benzoplan.safety.dependence import DependenceRisk
-from benzoplan.safety.facts import Facts, Unresolved, build_facts
+from benzoplan.safety.facts import Unresolved, build_facts, medicine_classes, overdose_texts
 from benzoplan.safety.knowledge import safety_data
 from benzoplan.safety.patient import PatientRecord
 from benzoplan.safety.schedule import ScheduleItem
 from benzoplan.safety.vocabulary import SEVERITIES, Severity
 
-__all__ = ["CheckResult", "Finding", "SourceRef", "check", "severity_rank"]
+__all__ = ["CheckResult", "Finding", "SourceRef", "check", "severity_rank", "triage_overdose"]
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -122,27 +123,31 @@ def _value_text(value: FactValue) -> str:
     return str(value)
 
 
-def render(template: str, facts: Facts) -> str:
-    """Fill ``{name}`` and ``{meds:class}`` from the facts (names were checked at load)."""
+def render(template: str, values: Mapping[str, FactValue], texts: Mapping[str, str],
+           meds: Mapping[str, Sequence[str]]) -> str:
+    """Fill ``{name}`` and ``{meds:class}`` (names were checked when the rules loaded)."""
 
     def one(m: re.Match[str]) -> str:
         name = m.group(1)
         if name.startswith("meds:"):
-            return ", ".join(facts.meds.get(name[5:], ())) or "none"
-        if name in facts.texts:
-            return facts.texts[name]
-        return _value_text(facts.values.get(name))
+            return ", ".join(meds.get(name[5:], ())) or "none"
+        if name in texts:
+            return texts[name]
+        return _value_text(values.get(name))
 
     text = " ".join(_PLACEHOLDER.sub(one, template).split())
     return text[:1].upper() + text[1:]
 
 
-def evaluate(facts: Facts) -> tuple[Finding, ...]:
-    """Every rule whose condition holds, as findings sorted by severity."""
+def evaluate(values: Mapping[str, FactValue], texts: Mapping[str, str],
+             meds: Mapping[str, Sequence[str]], *,
+             codes: frozenset[str] | None = None) -> tuple[Finding, ...]:
+    """Every rule (or every rule in ``codes``) whose condition holds, sorted by severity."""
     out: list[Finding] = []
-    values: Mapping[str, FactValue] = facts.values
-    emergency = facts.texts.get("emergency")
+    emergency = texts.get("emergency")
     for rule in safety_data().rules:
+        if codes is not None and rule.code not in codes:
+            continue
         if not rule.when.holds(values):
             continue
         severity = rule.severity_for(values)
@@ -151,10 +156,10 @@ def evaluate(facts: Facts) -> tuple[Finding, ...]:
         out.append(Finding(
             severity=severity,
             code=rule.code,
-            message=render(rule.message, facts),
-            patient_message=render(rule.patient_message, facts),
-            rationale=render(rule.rationale, facts),
-            action=render(rule.action, facts),
+            message=render(rule.message, values, texts, meds),
+            patient_message=render(rule.patient_message, values, texts, meds),
+            rationale=render(rule.rationale, values, texts, meds),
+            action=render(rule.action, values, texts, meds),
             source=SourceRef.of(rule.source),
             also_sources=tuple(SourceRef.of(k) for k in rule.also_sources),
             urgent=rule.urgent,
@@ -164,9 +169,27 @@ def evaluate(facts: Facts) -> tuple[Finding, ...]:
     return tuple(sorted(out, key=Finding.sort_key))
 
 
+def triage_overdose(signs: Sequence[str], *, medicines: Sequence[str] = ()
+                    ) -> Finding | None:
+    """Reported overdose signs → the urgent finding with emergency instructions and the
+    opioid note (``None`` when no sign is reported); an unknown sign is an InputError."""
+    known = safety_data().policy.overdose.signs
+    unknown = sorted(set(signs) - set(known))
+    if unknown:
+        raise InputError(f"unknown overdose sign(s): {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(known))}", field="overdose_signs")
+    meds, _ = medicine_classes(medicines)
+    values: dict[str, FactValue] = {"overdose_signs": frozenset(signs),
+                                    "medicine_classes": frozenset(meds)}
+    found = evaluate(values, overdose_texts(signs, meds), meds,
+                     codes=frozenset({"overdose-signs"}))
+    return found[0] if found else None
+
+
 def check(patient: PatientRecord, *, today: dt.date) -> CheckResult:
     """Check a patient and regimen against every rule; nothing unresolved is dropped."""
     facts = build_facts(patient, today=today)
-    return CheckResult(findings=evaluate(facts), unresolved=facts.unresolved,
+    findings = evaluate(facts.values, facts.texts, facts.meds)
+    return CheckResult(findings=findings, unresolved=facts.unresolved,
                        dependence=facts.dependence, monitoring=facts.schedule,
                        checked_on=today)

@@ -9,6 +9,7 @@ each becomes an :class:`Unresolved` item in the result instead of a silent pass.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -22,7 +23,7 @@ from benzoplan.safety.patient import PatientRecord
 from benzoplan.safety.schedule import ScheduleItem, monitoring_schedule
 from benzoplan.safety.vocabulary import CONDITION_LABELS, FACTS
 
-__all__ = ["Facts", "Unresolved", "build_facts"]
+__all__ = ["Facts", "Unresolved", "build_facts", "medicine_classes", "overdose_texts"]
 
 _EPS = 1e-9
 _CNS = ("z-drug", "sedating-antihistamine", "antipsychotic", "barbiturate", "muscle-relaxant")
@@ -52,8 +53,39 @@ class Facts:
     schedule: tuple[ScheduleItem, ...]
 
 
-def _join(items: list[str] | tuple[str, ...]) -> str:
+def _join(items: Sequence[str]) -> str:
     return ", ".join(items)
+
+
+def medicine_classes(texts: Sequence[str], *, exclude: str | None = None
+                     ) -> tuple[dict[str, tuple[str, ...]], tuple[Unresolved, ...]]:
+    """Free-text medicines → {class id: generic names}, and the names that resolve to none."""
+    meds: dict[str, set[str]] = {}
+    unresolved: list[Unresolved] = []
+    for text in texts:
+        m = resolve_medicine(text)
+        if m is None:
+            unresolved.append(Unresolved("medicines", text, "medicine not recognised; its "
+                                         "interactions were not checked"))
+            continue
+        if m.medicine.name == exclude:
+            continue  # the regimen's own drug listed again
+        for cls in m.classes:
+            meds.setdefault(cls, set()).add(m.medicine.name)
+    return {k: tuple(sorted(s)) for k, s in meds.items()}, tuple(unresolved)
+
+
+def overdose_texts(signs: Sequence[str], med_names: Mapping[str, Sequence[str]]
+                   ) -> dict[str, str]:
+    """The texts the overdose rule quotes: the signs, emergency steps and the opioid note."""
+    op = safety_data().policy.overdose
+    opioid = med_names.get("opioid")
+    return {
+        "overdose_signs_text": _join([op.signs[s] for s in sorted(signs)]),
+        "emergency": op.emergency,
+        "opioid_note": (f"Opioid listed ({_join(tuple(opioid))}). " if opioid else "")
+        + op.opioid_note,
+    }
 
 
 def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
@@ -65,18 +97,8 @@ def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
     t: dict[str, str] = {}
 
     # ---- other medicines → classes
-    meds: dict[str, set[str]] = {}
-    for text in patient.medicines:
-        m = resolve_medicine(text)
-        if m is None:
-            unresolved.append(Unresolved("medicines", text, "medicine not recognised; its "
-                                         "interactions were not checked"))
-            continue
-        if m.medicine.name == reg.drug:
-            continue  # the regimen's own drug listed again
-        for cls in m.classes:
-            meds.setdefault(cls, set()).add(m.medicine.name)
-    med_names = {k: tuple(sorted(s)) for k, s in meds.items()}
+    med_names, not_found = medicine_classes(patient.medicines, exclude=reg.drug)
+    unresolved.extend(not_found)
     classes = frozenset(med_names)
 
     # ---- patient facts
@@ -191,11 +213,7 @@ def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
              dependence_signs_text=_join([dp.signs[s] for s in sorted(patient.dependence_signs)]))
 
     # ---- overdose
-    op = policy.overdose
-    t["overdose_signs_text"] = _join([op.signs[s] for s in sorted(patient.overdose_signs)])
-    t["emergency"] = op.emergency
-    opioid = med_names.get("opioid")
-    t["opioid_note"] = (f"Opioid listed ({_join(opioid)}). " if opioid else "") + op.opioid_note
+    t.update(overdose_texts(patient.overdose_signs, med_names))
 
     # ---- monitoring
     schedule = monitoring_schedule(patient, today=today)
