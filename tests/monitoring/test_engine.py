@@ -301,3 +301,18 @@ def test_plan_view_reads_steps_and_holds() -> None:
                                            "days": 3}]))
     assert rv.hold_in_effect(day(5)) is not None and rv.hold_in_effect(day(7)) is None
     assert rv.end == dt.date(2026, 4, 25)
+
+
+def test_entries_before_a_hold_do_not_count_as_worse_during_it() -> None:
+    plan = plan_json(revisions=[{"kind": "hold", "effective": day(13).isoformat(), "days": 14}])
+    assert evaluate(plan, rising_diary(14), today=day(13)).proposals == ()
+
+
+def test_first_isi_in_clinical_band_is_info() -> None:
+    r = evaluate(PLAN, [_isi(2, 18)], today=day(3))
+    assert [(a.code, a.level) for a in r.alerts] == [("insomnia-clinical", "info")]
+
+
+def test_single_low_cows_is_quiet() -> None:
+    low = instrument(1, "cows", {str(i): 0 for i in range(1, 12)})
+    assert evaluate(PLAN, [low], today=day(1)).alerts == ()

@@ -25,9 +25,16 @@ def test_rising_withdrawal_hold_gives_new_plan_version() -> None:
     rev = revised.revisions[-1]
     assert (rev.kind, rev.effective, rev.days, rev.author) == ("hold", today, 14, "Dr A")
     assert "worsening.checklist-rise" in rev.reason
-    # the engine sees the hold in the new version and does not propose another one
-    again = evaluate(revised, two_week_diary(plan), today=today)
+    # the engine sees the hold in the new version: the same diary proposes nothing more
     assert PlanView.of(revised).hold_in_effect(today) is not None
+    assert evaluate(revised, two_week_diary(plan), today=today).proposals == ()
+    # still worse on 3 days during the hold → slow the remaining plan
+    diary = two_week_diary(plan)
+    for n in range(14, 17):
+        d = (START + dt.timedelta(days=n)).isoformat()
+        diary.append({"kind": "symptoms", "date": d,
+                      "ratings": {"anxiety": 3, "insomnia": 3, "headache": 3, "tremor": 2}})
+    again = evaluate(revised, diary, today=START + dt.timedelta(days=16))
     assert [p.kind for p in again.proposals] == ["slow"]
     slowed = again.proposals[0].apply_to(revised, author="Dr A")
     assert slowed.version == 3 and slowed.revisions[-1].factor == 2.0

@@ -243,8 +243,10 @@ def _withdrawal(plan: PlanView, entries: Sequence[DiaryEntry], scored: Sequence[
     hold_days = int(parameter("hold_days").value)
     factor = float(parameter("slow_factor").value)
     reasons: list[tuple[str, str, tuple[str, ...], bool]] = []  # why, rule, refs, severe
+    # During a hold only what was recorded after the hold began counts as "still worse".
+    since = plan.start if hold is None else hold[0] + dt.timedelta(days=1)
     for name in WITHDRAWAL_INSTRUMENTS:
-        results = [s for s in scored if s.score.instrument == name]
+        results = [s for s in scored if s.score.instrument == name and s.entry.date >= since]
         if results and results[-1].score.band.clinical:
             last = results[-1]
             severe = last.score.band.code in SEVERE_BANDS.get(name, set())
@@ -258,7 +260,8 @@ def _withdrawal(plan: PlanView, entries: Sequence[DiaryEntry], scored: Sequence[
     days = int(parameter("rise_days").value)
     if base is not None:
         level, base_entries = base
-        tail = _last_consecutive(checks[len(base_entries):], days)
+        later = [e for e in checks[len(base_entries):] if e.date >= since]
+        tail = _last_consecutive(later, days)
         if tail and all(e.total >= level + rise for e in tail):
             totals = ", ".join(str(e.total) for e in tail)
             reasons.append((f"withdrawal checklist total {totals} on {days} consecutive days, "
