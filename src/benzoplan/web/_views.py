@@ -1,0 +1,183 @@
+"""Presentation helpers: turn the API's JSON into what the templates show.
+
+Nothing here decides anything clinical; it formats quantities, picks today's step out of a plan
+the API returned, splits steps into weeks for the table and draws the plan as an inline SVG.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+__all__ = [
+    "SEVERITY_ORDER",
+    "Slot",
+    "WeekRow",
+    "dose_slots",
+    "fmt_qty",
+    "plan_svg",
+    "step_on",
+    "weeks",
+]
+
+SEVERITY_ORDER = {"urgent": 0, "critical": 0, "contraindicated": 0, "high": 1, "warning": 1,
+                  "caution": 2, "moderate": 2, "info": 3, "low": 3}
+
+
+def fmt_qty(q: Mapping[str, Any] | None) -> str:
+    """``{"value": 1.5, "unit": "mg"}`` → ``1.5 mg``; UCUM annotations lose their braces."""
+    if not q:
+        return "—"
+    value = q.get("value")
+    unit = str(q.get("unit", "")).strip("{}")
+    text = f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"{text} {unit}".strip()
+
+
+def _date(s: str) -> dt.date:
+    return dt.date.fromisoformat(s)
+
+
+def step_on(plan: Mapping[str, Any], day: dt.date) -> Mapping[str, Any] | None:
+    """The step of ``plan`` (the taper JSON form) in force on ``day``, if any."""
+    for step in plan.get("steps", []):
+        if _date(step["start"]) <= day <= _date(step["end"]):
+            found: Mapping[str, Any] = step
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One scheduled dose time: what to take and the total dose."""
+
+    time: str
+    items: tuple[str, ...]
+    total: str
+
+
+def dose_slots(step: Mapping[str, Any] | None) -> list[Slot]:
+    if step is None:
+        return []
+    by_time: dict[str, list[Mapping[str, Any]]] = {}
+    for a in step.get("administrations", []):
+        by_time.setdefault(a["time"], []).append(a)
+    slots = []
+    for time in sorted(by_time):
+        items = []
+        total = 0.0
+        unit = ""
+        for a in by_time[time]:
+            label = a.get("product", {}).get("label", a.get("drug", ""))
+            if "count" in a:
+                amount = f"{a['count']:g} × {label}"
+            else:
+                amount = f"{fmt_qty(a.get('volume'))} of {label}"
+            items.append(f"{amount} ({a['drug']})")
+            total += float(a["dose"]["value"])
+            unit = a["dose"]["unit"]
+        slots.append(Slot(time, tuple(items), fmt_qty({"value": total, "unit": unit})))
+    return slots
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    week: int
+    start: dt.date
+    end: dt.date
+    step: int
+    daily_total: str
+    reduction_percent: float | None
+    slots: tuple[Slot, ...]
+    kind: str
+    reason: str
+
+
+def weeks(plan: Mapping[str, Any]) -> list[WeekRow]:
+    """The plan's steps split into calendar weeks from the plan's start (week 1 = first 7 days)."""
+    rows: list[WeekRow] = []
+    if not plan.get("steps"):
+        return rows
+    origin = _date(plan["start"])
+    for step in plan["steps"]:
+        start, end = _date(step["start"]), _date(step["end"])
+        slots = tuple(dose_slots(step))
+        day = start
+        while day <= end:
+            week = (day - origin).days // 7 + 1
+            week_end = min(end, origin + dt.timedelta(days=week * 7 - 1))
+            rows.append(WeekRow(week, day, week_end, int(step.get("index", 0)),
+                                fmt_qty(step.get("daily_total")), step.get("reduction_percent"),
+                                slots, str(step.get("kind", "")), str(step.get("reason", ""))))
+            day = week_end + dt.timedelta(days=1)
+    return rows
+
+
+def _points(steps: Sequence[Mapping[str, Any]], origin: dt.date) -> list[tuple[float, float]]:
+    pts: list[tuple[float, float]] = []
+    for s in steps:
+        y = float(s["daily_total"]["value"])
+        x0 = (_date(s["start"]) - origin).days
+        x1 = (_date(s["end"]) - origin).days + 1
+        pts += [(x0, y), (x1, y)]
+    return pts
+
+
+def plan_svg(plan: Mapping[str, Any], *, today: dt.date | None = None,
+             width: int = 720, height: int = 260) -> str:
+    """The daily total over time as a step chart (inline SVG with a text alternative)."""
+    steps = [s for s in plan.get("steps", []) if "daily_total" in s]
+    if not steps:
+        return ""
+    origin = _date(plan["start"])
+    unit = str(steps[0]["daily_total"].get("unit", ""))
+    pts = _points(steps, origin)
+    days = max(x for x, _ in pts) or 1.0
+    top = max(y for _, y in pts) or 1.0
+    left, right, up, down = 56, 16, 16, 40
+    w, h = width - left - right, height - up - down
+
+    def sx(x: float) -> float:
+        return left + w * x / days
+
+    def sy(y: float) -> float:
+        return up + h * (1 - y / top)
+
+    path = " ".join(f"{'M' if i == 0 else 'L'}{sx(x):.1f},{sy(y):.1f}"
+                    for i, (x, y) in enumerate(pts))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="chart" role="img" aria-labelledby="chart-title chart-desc">',
+        f'<title id="chart-title">Daily dose over the plan ({escape(unit)})</title>',
+        f'<desc id="chart-desc">From {fmt_qty(steps[0]["daily_total"])} on {plan["start"]} '
+        f'to {fmt_qty(steps[-1]["daily_total"])} by {plan.get("end", steps[-1]["end"])}, '
+        f'in {len(steps)} steps.</desc>',
+        f'<line x1="{left}" y1="{up + h}" x2="{left + w}" y2="{up + h}" class="axis"/>',
+        f'<line x1="{left}" y1="{up}" x2="{left}" y2="{up + h}" class="axis"/>',
+    ]
+    for frac in (0.0, 0.5, 1.0):
+        y = top * frac
+        parts.append(f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" text-anchor="end" '
+                     f'class="tick">{y:.3g}</text>')
+    for x in _ticks(days):
+        label = (origin + dt.timedelta(days=int(x))).isoformat()
+        parts.append(f'<text x="{sx(x):.1f}" y="{up + h + 16}" text-anchor="middle" '
+                     f'class="tick">{label}</text>')
+    parts.append(f'<text x="12" y="{up + h / 2:.1f}" class="tick" '
+                 f'transform="rotate(-90 12 {up + h / 2:.1f})" text-anchor="middle">'
+                 f'mg/day</text>' if unit == "mg" else "")
+    parts.append(f'<path d="{path}" class="line"/>')
+    if today is not None and 0 <= (today - origin).days <= days:
+        x = sx((today - origin).days)
+        parts.append(f'<line x1="{x:.1f}" y1="{up}" x2="{x:.1f}" y2="{up + h}" class="today"/>'
+                     f'<text x="{x + 4:.1f}" y="{up + 12}" class="tick">today</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _ticks(days: float) -> Iterable[float]:
+    n = 4
+    return [days * i / n for i in range(n + 1)]

@@ -1,0 +1,342 @@
+"""The pages: sign-in, the clinician's patients and patient page, the patient's diary.
+
+Every page reads and writes through the JSON API with the signed-in user's token (see
+:mod:`benzoplan.web._api`); the token lives in an HttpOnly, SameSite=Strict cookie.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from benzoplan.web import _views
+from benzoplan.web._api import Api, ApiError, SignInRequired
+
+__all__ = ["COOKIE", "router", "templates"]
+
+COOKIE = "benzoplan_session"
+templates = Jinja2Templates(directory=str(resources.files("benzoplan.web") / "templates"))
+templates.env.filters["qty"] = _views.fmt_qty
+templates.env.globals["severity_rank"] = lambda s: _views.SEVERITY_ORDER.get(str(s), 9)
+router = APIRouter(include_in_schema=False)
+
+
+def _api(request: Request) -> Api:
+    return Api(request, request.cookies.get(COOKIE))
+
+
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse form posts from another site (the cookie is SameSite=Strict as well)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin and urlsplit(origin).netloc != request.headers.get("host"):
+        raise ApiError(403, "this form was sent from another site; open the page and retry")
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+async def _me(api: Api) -> dict[str, Any]:
+    me: dict[str, Any] = await api.get("/auth/me")
+    return me
+
+
+# ---------------------------------------------------------------------------- sign-in
+@router.get("/")
+async def home(request: Request) -> Response:
+    if not request.cookies.get(COOKIE):
+        return RedirectResponse("/signin", status_code=303)
+    me = await _me(_api(request))
+    if me["role"] == "patient":
+        return RedirectResponse("/diary", status_code=303)
+    if me["role"] == "clinician":
+        return RedirectResponse("/clinic", status_code=303)
+    return _page(request, "home.html", me=me)
+
+
+@router.get("/signin")
+async def signin_form(request: Request, next: str = "/", message: str = "") -> Response:
+    return _page(request, "signin.html", next=next, message=message, error=None, username="")
+
+
+def _safe_next(target: str) -> str:
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.post("/signin")
+async def signin(request: Request, username: Annotated[str, Form()] = "",
+                 password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"
+                 ) -> Response:
+    _same_origin(request)
+    api = Api(request, None)
+    try:
+        reply = await api.call("POST", "/auth/token",
+                               json={"username": username, "password": password},
+                               signed_in=False)
+    except ApiError as exc:
+        return _page(request, "signin.html", status=exc.status if exc.status < 500 else 502,
+                     next=next, message="", error=exc.detail, username=username)
+    token = reply.body
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp.set_cookie(COOKIE, token["access_token"], max_age=int(token["expires_in"]),
+                    httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                    path="/")
+    return resp
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    _same_origin(request)
+    resp = RedirectResponse("/signin?message=" + quote("You have signed out."), status_code=303)
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+# ---------------------------------------------------------------------------- clinician
+@router.get("/clinic")
+async def clinic(request: Request, name: str = "") -> Response:
+    api = _api(request)
+    me = await _me(api)
+    params: dict[str, Any] = {"limit": 200}
+    if name:
+        params["name"] = name
+    patients = await api.items("/patients", **params)
+    return _page(request, "clinic.html", me=me, patients=patients, name=name)
+
+
+async def _optional(coro: Any) -> Any:
+    """A section that the signed-in role may not read shows as unavailable, not as an error."""
+    try:
+        return await coro
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            return None
+        raise
+
+
+async def _plan_view(api: Api, patient_id: str) -> dict[str, Any] | None:
+    plans = await api.items(f"/patients/{patient_id}/plans", limit=1)
+    if not plans:
+        return None
+    plan_id = plans[0]["id"]
+    current = await api.get(f"/plans/{plan_id}")
+    versions = await api.items(f"/plans/{plan_id}/versions", limit=200)
+    return {"id": plan_id, "current": current, "versions": versions}
+
+
+@router.get("/clinic/patients/{patient_id}")
+async def patient_page(request: Request, patient_id: str, saved: str = "") -> Response:
+    api = _api(request)
+    me = await _me(api)
+    patient = await api.get(f"/patients/{patient_id}")
+    today = _today()
+    regimens = await api.items(f"/patients/{patient_id}/regimens", limit=50)
+    alerts = await api.items(f"/patients/{patient_id}/alerts", limit=50)
+    check = await _optional(api.get(f"/patients/{patient_id}/safety/latest"))
+    plan = await _plan_view(api, patient_id)
+    since = (today - dt.timedelta(days=13)).isoformat()
+    diary = await api.items(f"/patients/{patient_id}/diary", since=since, limit=200)
+    results = await api.items(f"/patients/{patient_id}/instruments", limit=20)
+    body = plan["current"]["body"] if plan else None
+    findings = sorted((check or {}).get("findings", []),
+                      key=lambda f: _views.SEVERITY_ORDER.get(f.get("severity", ""), 9))
+    open_alerts = [a for a in alerts if a["acknowledged_at"] is None]
+    return _page(
+        request, "patient.html", me=me, patient=patient, regimens=regimens,
+        urgent=[a for a in open_alerts if a["level"] == "urgent"],
+        other_alerts=[a for a in open_alerts if a["level"] != "urgent"],
+        done_alerts=[a for a in alerts if a["acknowledged_at"] is not None],
+        check=check, findings=findings, plan=plan, body=body,
+        weeks=_views.weeks(body) if body else [],
+        chart=_views.plan_svg(body, today=today) if body else "",
+        diary=list(reversed(diary)), results=results, today=today, saved=saved,
+        plan_findings=sorted((body or {}).get("findings", []),
+                             key=lambda f: _views.SEVERITY_ORDER.get(f.get("severity", ""), 9)),
+    )
+
+
+@router.post("/clinic/alerts/{alert_id}/acknowledge")
+async def acknowledge(request: Request, alert_id: str,
+                      patient_id: Annotated[str, Form()],
+                      note: Annotated[str, Form()] = "") -> Response:
+    _same_origin(request)
+    await _api(request).post(f"/alerts/{alert_id}/acknowledge", {"note": note.strip() or None})
+    return RedirectResponse(f"/clinic/patients/{quote(patient_id)}?saved=alert#alerts",
+                            status_code=303)
+
+
+@router.post("/clinic/plans/{plan_id}/versions")
+async def new_version(request: Request, plan_id: str) -> Response:
+    _same_origin(request)
+    form = await request.form()
+    patient_id = str(form.get("patient_id", ""))
+    body: dict[str, Any] = {
+        "kind": str(form.get("kind", "")),
+        "effective": str(form.get("effective", "")),
+        "reason": str(form.get("reason", "")).strip(),
+        "base_version": _int(form, "base_version"),
+    }
+    for key, conv in (("days", _int), ("factor", _float)):
+        value = conv(form, key)
+        if value is not None:
+            body[key] = value
+    api = _api(request)
+    try:
+        await api.post(f"/plans/{plan_id}/versions", body)
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        return _page(request, "error.html", status=exc.status, me=await _me(api),
+                     title="The plan was not changed", detail=exc.detail, field=exc.field,
+                     back=f"/clinic/patients/{patient_id}#plan")
+    return RedirectResponse(f"/clinic/patients/{quote(patient_id)}?saved=plan#plan",
+                            status_code=303)
+
+
+def _int(form: FormData, key: str) -> int | None:
+    raw = str(form.get(key, "")).strip()
+    return int(raw) if raw.lstrip("-").isdigit() else None
+
+
+def _float(form: FormData, key: str) -> float | None:
+    raw = str(form.get(key, "")).strip()
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------- patient diary
+@router.get("/diary")
+async def diary(request: Request) -> Response:
+    api = _api(request)
+    me = await _me(api)
+    if me["role"] != "patient" or not me.get("patient_id"):
+        raise ApiError(403, "the diary is for patients; clinicians see it on the patient's page")
+    pid = me["patient_id"]
+    today = _today()
+    plan = await _optional(_plan_view(api, pid))
+    body = plan["current"]["body"] if plan else None
+    slots = _views.dose_slots(_views.step_on(body, today)) if body else []
+    entries = await api.items(f"/patients/{pid}/diary", since=today.isoformat(), limit=200)
+    return _page(request, "diary.html", me=me, today=today, slots=slots, plan=body,
+                 recorded=_recorded_doses(entries), symptoms=_symptoms(),
+                 questionnaire=_questionnaire(), new_id=lambda: str(uuid.uuid4()))
+
+
+def _recorded_doses(entries: list[dict[str, Any]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in entries:
+        if e["kind"] == "dose":
+            out[str(e["data"].get("slot"))] = str(e["data"].get("status"))
+    return out
+
+
+def _symptoms() -> list[Any]:
+    from benzoplan.monitoring import symptoms
+
+    return list(symptoms())
+
+
+def _questionnaire() -> Any:
+    from benzoplan.instruments import get_instrument
+
+    return get_instrument("phq-9")
+
+
+def _entry(form: FormData) -> tuple[str, str, str, dict[str, Any]]:
+    """The API diary entry (client id, date, kind, data) from a diary form."""
+    entry_id = str(form.get("entry_id", ""))
+    day = str(form.get("date", ""))
+    kind = str(form.get("kind", ""))
+    data: dict[str, Any] = {}
+    if kind == "dose":
+        data = {"slot": str(form.get("slot", "")), "status": str(form.get("status", ""))}
+    elif kind == "symptoms":
+        data = {"ratings": {k.removeprefix("s_"): int(str(v)) for k, v in form.multi_items()
+                            if k.startswith("s_") and str(v).isdigit()}}
+    elif kind == "sleep":
+        data = {"bedtime": str(form.get("bedtime", "")),
+                "latency_min": _int(form, "latency_min"),
+                "awakenings": _int(form, "awakenings"),
+                "total_sleep_h": _float(form, "total_sleep_h"),
+                "quality": _int(form, "quality")}
+    elif kind == "seizure":
+        count = _int(form, "count")
+        data = {"count": count}
+        if count:
+            data["type"] = str(form.get("type", "")) or None
+            data["longest_duration_s"] = _int(form, "longest_duration_s")
+    elif kind == "instrument":
+        data = {"instrument": str(form.get("instrument", "")),
+                "answers": {k.removeprefix("q_"): int(str(v)) for k, v in form.multi_items()
+                            if k.startswith("q_") and str(v).isdigit()}}
+    note = str(form.get("note", "")).strip()
+    if note:
+        data["note"] = note
+    return entry_id, day, kind, data
+
+
+@router.post("/diary/entries")
+async def diary_entry(request: Request) -> Response:
+    _same_origin(request)
+    api = _api(request)
+    me = await _me(api)
+    form = await request.form()
+    entry_id, day, kind, data = _entry(form)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    pid = me.get("patient_id") or ""
+    try:
+        reply = await api.post(f"/patients/{pid}/diary",
+                               {"id": entry_id, "date": day, "kind": kind, "data": data})
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        result = {"ok": False, "status": exc.status, "detail": exc.detail, "field": exc.field}
+        if wants_json:
+            return JSONResponse(result, status_code=exc.status)
+        return _page(request, "diary_result.html", status=exc.status, me=me, result=result)
+    entry = reply.body
+    result = {"ok": True, "status": reply.status, "duplicate": reply.status == 200,
+              "id": entry.get("client_id", entry_id), "kind": kind,
+              "alerts": entry.get("alerts", []), "emergency": entry.get("emergency")}
+    if wants_json:
+        return JSONResponse(result, status_code=200)
+    return _page(request, "diary_result.html", me=me, result=result)
+
+
+# ---------------------------------------------------------------------------- errors
+async def on_signin_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        resp: Response = RedirectResponse(
+            f"/signin?next={quote(target)}&message={quote(exc.message)}", status_code=303)
+    else:
+        resp = _page(request, "signin.html", status=401, next="/", message=exc.message,
+                     error=None, username="")
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+async def on_api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    titles = {403: "Not allowed", 404: "Not found", 409: "Changed meanwhile"}
+    return _page(request, "error.html", status=exc.status if exc.status < 500 else 502,
+                 me=None, title=titles.get(exc.status, "Something went wrong"),
+                 detail=exc.detail, field=exc.field, back="/")
