@@ -93,3 +93,15 @@ def test_bad_input_exit_2(extra: list[str], message: str) -> None:
             args += extra[i:i + 2]
     code, _, err = run(*args)
     assert code == 2 and message in " ".join(err.split())
+
+
+def test_demo_shows_hyperbolic_taper_with_chart() -> None:
+    code, out, err = run("demo")
+    assert code == 0, err
+    section = out.split("Taper plan: hyperbolic")[1]
+    assert "EC50" in section and "effect" in section
+    path = Path(section.split("Chart: ")[1].split()[0])
+    try:
+        assert path.read_bytes()[:4] == b"\x89PNG"
+    finally:
+        path.unlink()

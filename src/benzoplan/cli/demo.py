@@ -57,9 +57,16 @@ def demo() -> None:
     for title, section in SECTIONS:
         console.print(Rule(title))
         section(console)
+
+
 from benzoplan.cli.monitor_demo import monitoring_section  # noqa: E402
 
 SECTIONS.append(("Monitoring: diary, hold proposal, new plan version", monitoring_section))
+
 from benzoplan.cli.simulate_cmd import demo_simulation  # noqa: E402
 
 SECTIONS.append(("Clonazepam over the first two weeks (PK)", demo_simulation))
+
+from benzoplan.cli.taper_cmd import demo_taper  # noqa: E402
+
+SECTIONS.append(("Taper plan: hyperbolic, with chart", demo_taper))

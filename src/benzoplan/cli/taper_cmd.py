@@ -228,3 +228,54 @@ def taper_command(
     for label, path in (("chart", plot), ("calendar", ics)):
         if path:
             console.print(f"Wrote the {label} to {path}", markup=False)
+
+
+def demo_taper(out: Console) -> None:
+    """`benzoplan demo`: a hyperbolic taper for the sample patient, with its chart."""
+    import tempfile
+
+    from benzoplan.reports.taper_plot import plot_taper
+
+    request = request_from_options(
+        "clonazepam", "1 mg", "08:00,20:00", years=7, strategy="hyperbolic", interval="2w",
+        max_step="10%", start="2026-12-01", market="US", liquid="0.1 mg/mL", measure="0.1 mL",
+        to="diazepam", then="fixed-fraction", equivalence=None, indication="panic-disorder",
+        insomnia=False, seizures=False, age=46, quarters=False, halves=True, odt=True,
+        night_last=None, fill="28d", effect_step=None, ec50=None)
+    plan = plan_taper(request)
+    curve = plan.parameters["effect_curve"]
+    out.print("benzoplan taper clonazepam --dose '1 mg' --at 08:00,20:00 --years 7 --strategy "
+              "hyperbolic --interval 2w --max-step 10% --start 2026-12-01 --market US "
+              "--liquid '0.1 mg/mL' --measure '0.1 mL'", markup=False, style="dim")
+    out.print(f"{len(plan.steps)} steps from {plan.start} to {plan.end} "
+              f"({plan.total_days / 7:.0f} weeks). Effect curve: Emax "
+              f"{curve['emax_percent']:g}%, EC50 {curve['ec50']['value']:.3g} ng/mL (a named "
+              f"assumption, --ec50 to change it); each step removes "
+              f"{curve['effect_step']:.2f} points of predicted effect, never more than 10% of "
+              "the dose.", markup=False)
+    t = Table()
+    for col in ("#", "from", "mg/day", "change", "effect", "08:00", "20:00"):
+        t.add_column(col)
+    n = len(plan.steps)
+    shown = sorted({*range(5), *range(9, n - 4, 6), *range(n - 4, n)})
+    for i in shown:
+        s = plan.steps[i]
+        by_time = {f"{tm:%H:%M}": " + ".join(a.short() for a in s.administrations
+                                             if a.time == tm)
+                   for tm in {a.time for a in s.administrations}}
+        t.add_row(str(s.index), s.start.isoformat(), f"{float(s.daily_total_mg):g}",
+                  f"−{s.reduction_percent:.1f}%", _pct(s.effect),
+                  by_time.get("08:00", "—"), by_time.get("20:00", "—"))
+    out.print(t)
+    first = plan.dispensing[0]
+    out.print(f"First fill {first.start} – {first.end}: " + "; ".join(
+        f"{float(i.dispense):g} {'mL' if i.product.liquid else 'tablets'} of "
+        f"{i.product.label}" for i in first.items), markup=False)
+    for f in plan.findings:
+        out.print(f"{f.severity.upper()} {f.code}: {f.message} [{f.source}]", markup=False)
+    fd, path = tempfile.mkstemp(prefix="benzoplan-taper-", suffix=".png")
+    import os
+
+    os.close(fd)
+    plot_taper(plan, path)
+    out.print(f"Chart: {path}", markup=False)

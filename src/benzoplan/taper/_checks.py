@@ -51,6 +51,14 @@ def _steps_text(idx: Sequence[int]) -> str:
     return ", ".join(str(i) for i in idx[:12]) + (" …" if len(idx) > 12 else "")
 
 
+def _finer(ctx: Context) -> str:
+    sets = [ctx.src] + ([ctx.tgt] if ctx.tgt is not None else [])
+    if any(ps.liquid is not None for ps in sets):
+        return ("a smaller measuring volume or a more dilute liquid would allow smaller "
+                "steps.")
+    return "a liquid, orally disintegrating tablets or quartering would allow smaller steps."
+
+
 def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, ...]:
     req = ctx.request
     out: list[TaperFinding] = []
@@ -116,8 +124,8 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
             out.append(_finding(
                 "warning", "final-effect-step",
                 f"The last step removes {last.effect:.1f} percentage points of predicted "
-                f"effect, more than one step ({ctx.effect_step:.1f}); the allowed products "
-                "cannot give a smaller dose (a liquid would).", "final_step", stop.index))
+                f"effect, more than one step ({ctx.effect_step:.1f}): the allowed products "
+                f"give no smaller dose; {_finer(ctx)}", "final_step", stop.index))
 
     # 5. duration implausibly short for years of use
     yu = rule("years_of_use")
@@ -155,8 +163,8 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
         out.append(_finding(
             "warning", "product-forced-step",
             f"At step(s) {_steps_text(forced)} the allowed products cannot make a step within "
-            f"the limit ({req.max_step.describe()}); a liquid, orally disintegrating tablets "
-            "or quartering would allow smaller steps.", "product_forced", forced[0]))
+            f"the limit ({req.max_step.describe()}); {_finer(ctx)}", "product_forced",
+            forced[0]))
 
     # 8. factors that call for a slower taper
     factors = []

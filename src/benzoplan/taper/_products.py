@@ -170,7 +170,6 @@ class ProductSet:
     _total: list[float] = field(default_factory=list, repr=False)
     _liquid_part: list[int] = field(default_factory=list, repr=False)
     _givable: list[int] = field(default_factory=list, repr=False)
-    _reach: list[int] = field(default_factory=lambda: [0], repr=False)
 
     @classmethod
     def build(cls, drug: str, market: str, options: ProductOptions) -> ProductSet:
@@ -260,17 +259,10 @@ class ProductSet:
             self._cost.append(best)
             self._choice.append(choice)
             total, lpart = best, 0
-            if self.liquid_units:
-                # pieces give `base`, the liquid the rest (a multiple of the liquid step)
-                for base in self._reach:
-                    if base >= amount:
-                        break
-                    if (amount - base) % self.liquid_units == 0:
-                        c = self._cost[base] + _COST_LIQUID
-                        if c < total - 1e-9:
-                            total, lpart = c, amount - base
-            if best < inf:
-                self._reach.append(amount)
+            # one administration is either tablets or a measured liquid, never a mix
+            if (self.liquid_units and amount % self.liquid_units == 0
+                    and total - 1e-9 > _COST_LIQUID):
+                total, lpart = _COST_LIQUID, amount
             self._total.append(total)
             self._liquid_part.append(lpart)
             if total < inf:
