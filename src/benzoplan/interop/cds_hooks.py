@@ -3,6 +3,8 @@
 * :func:`services` — the discovery document (``GET {base}/cds-services``): one service per
   hook (``order-select``, ``order-sign``), each with its prefetch templates.
 * :func:`cards_for` — a hook request (``POST {base}/cds-services/{id}``) → ``{"cards": [...]}``.
+* :func:`parse_feedback` — a feedback request (``POST {base}/cds-services/{id}/feedback``)
+  → validated :class:`Feedback` items (accepted suggestions, override reasons).
 
 The request's FHIR R4 prefetch (Patient, MedicationRequest, Condition, Observation bundles)
 and ``context.draftOrders`` are parsed with the ``fhir.resources.R4B`` models, mapped to a
@@ -12,7 +14,9 @@ characters, ``indicator`` info / warning / critical, ``source.label`` always,
 ``selectionBehavior`` whenever there are suggestions, ``overrideReasons`` on warnings; no
 element is null or empty. Minor and informational findings, and whatever could not be
 checked, are gathered in one info card instead of a card each (against alert fatigue).
-A request that is not a conformant hook call raises :class:`~benzoplan.errors.InputError`;
+A request that is not a conformant hook call raises :class:`~benzoplan.errors.InputError`
+(:class:`PrefetchMissing`, HTTP 412 as the specification asks, when the patient prefetch
+needed to run the checks was not sent);
 patient data that cannot be checked (e.g. no birth date, a dose without a unit) yields a
 warning card that says so, never an empty answer.
 """
@@ -43,7 +47,8 @@ from benzoplan.safety import Finding, PatientRecord, check, label_dosing
 from benzoplan.safety.medicines import resolve_medicine, resolve_rxnorm
 from benzoplan.units import ureg
 
-__all__ = ["cards_for", "services"]
+__all__ = ["Feedback", "PrefetchMissing", "cards_for", "override_reasons", "parse_feedback",
+           "service_ids", "services"]
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
@@ -81,6 +86,25 @@ class _Config(_Frozen):
 def _config() -> _Config:
     path = resources.files("benzoplan.interop") / "data" / "cds_hooks.toml"
     return _Config.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+class PrefetchMissing(InputError):
+    """The data the checks need was not prefetched (this service does not query the FHIR
+    server itself): CDS Hooks 2.0 answers ``412 Precondition Failed``."""
+
+    http_status = 412
+    title = "Precondition failed"
+
+
+def service_ids() -> tuple[str, ...]:
+    return tuple(s.id for s in _config().services)
+
+
+def override_reasons() -> tuple[dict[str, str], ...]:
+    """The override reasons offered on warning cards, as CDS Hooks Codings."""
+    cfg = _config()
+    return tuple({"system": cfg.override_system, "code": r.code, "display": r.display}
+                 for r in cfg.override_reasons)
 
 
 def services() -> dict[str, Any]:
@@ -242,8 +266,9 @@ def _request_context(service: _Service, request: Mapping[str, Any],
         chosen = orders
     prefetch = request.get("prefetch")
     if not isinstance(prefetch, Mapping) or not isinstance(prefetch.get("patient"), Mapping):
-        raise InputError("prefetch.patient is required (Patient/{{context.patientId}}); this "
-                         "service does not query the FHIR server itself", field="prefetch")
+        raise PrefetchMissing("prefetch.patient is required (Patient/{{context.patientId}}); "
+                              "this service does not query the FHIR server itself",
+                              field="prefetch.patient")
     patient: Patient = _parse(Patient, prefetch["patient"], "prefetch.patient")
 
     def bundle(key: str, kind: type[Any]) -> list[Any] | None:
@@ -605,3 +630,153 @@ def cards_for(service_id: str, request: Mapping[str, Any], *,
     return {"cards": cards}
 
 
+
+
+# ---------------------------------------------------------------- feedback
+
+FEEDBACK_MAX = 100  # feedback items per request
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One feedback item: what the clinician did with one card."""
+
+    card: str
+    outcome: str  # accepted | overridden
+    accepted_suggestions: tuple[str, ...]
+    reason_code: str | None
+    reason_system: str | None
+    reason_display: str | None
+    user_comment: str | None
+    outcome_timestamp: dt.datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The item in the specification's JSON form (no empty elements)."""
+        out: dict[str, Any] = {"card": self.card, "outcome": self.outcome}
+        if self.accepted_suggestions:
+            out["acceptedSuggestions"] = [{"id": i} for i in self.accepted_suggestions]
+        reason: dict[str, Any] = {}
+        if self.reason_code is not None:
+            coding = {"system": self.reason_system, "code": self.reason_code}
+            if self.reason_display:
+                coding["display"] = self.reason_display
+            reason["reason"] = coding
+        if self.user_comment:
+            reason["userComment"] = self.user_comment
+        if reason:
+            out["overrideReason"] = reason
+        out["outcomeTimestamp"] = self.outcome_timestamp.isoformat().replace("+00:00", "Z")
+        return out
+
+
+def _text(obj: Mapping[str, Any], key: str, where: str, *, required: bool = True,
+          max_len: int = 200) -> str | None:
+    value = obj.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{where}.{key} must be a non-empty string", field=f"{where}.{key}")
+    if len(value) > max_len:
+        raise InputError(f"{where}.{key} is longer than {max_len} characters",
+                         field=f"{where}.{key}")
+    return value
+
+
+def _only(obj: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    extra = sorted(set(obj) - allowed - {"extension"})
+    if extra:
+        raise InputError(f"unknown field '{extra[0]}' in {where}; allowed: "
+                         f"{', '.join(sorted(allowed))}", field=f"{where}.{extra[0]}")
+
+
+def _timestamp(value: Any, where: str) -> dt.datetime:
+    if not isinstance(value, str):
+        raise InputError(f"{where} must be an RFC 3339 date-time in UTC, e.g. "
+                         "2026-11-24T10:05:31Z", field=where)
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{where} '{value}' is not an RFC 3339 date-time, e.g. "
+                         "2026-11-24T10:05:31Z", field=where) from None
+    if at.tzinfo is None:
+        raise InputError(f"{where} '{value}' has no time zone; send UTC ('Z')", field=where)
+    return at.astimezone(dt.UTC)
+
+
+def _feedback_item(raw: Any, where: str) -> Feedback:
+    if not isinstance(raw, Mapping):
+        raise InputError(f"{where} must be an object", field=where)
+    _only(raw, {"card", "outcome", "acceptedSuggestions", "overrideReason",
+                "outcomeTimestamp"}, where)
+    card = _text(raw, "card", where)
+    outcome = raw.get("outcome")
+    if outcome not in ("accepted", "overridden"):
+        raise InputError(f"{where}.outcome must be 'accepted' or 'overridden', got "
+                         f"{outcome!r}", field=f"{where}.outcome")
+    accepted: list[str] = []
+    suggestions = raw.get("acceptedSuggestions")
+    if outcome == "accepted":
+        if not isinstance(suggestions, list) or not suggestions:
+            raise InputError(f"{where}.acceptedSuggestions (a non-empty list of {{\"id\"}}) "
+                             "is required for an accepted card",
+                             field=f"{where}.acceptedSuggestions")
+        for i, s in enumerate(suggestions):
+            w = f"{where}.acceptedSuggestions[{i}]"
+            if not isinstance(s, Mapping):
+                raise InputError(f"{w} must be an object with an id", field=w)
+            _only(s, {"id"}, w)
+            accepted.append(str(_text(s, "id", w)))
+        if raw.get("overrideReason") is not None:
+            raise InputError(f"{where}: an accepted card has no override reason",
+                             field=f"{where}.overrideReason")
+    elif suggestions is not None:
+        raise InputError(f"{where}: an overridden card has no accepted suggestions",
+                         field=f"{where}.acceptedSuggestions")
+    code = system = display = comment = None
+    reason = raw.get("overrideReason")
+    if reason is not None:
+        w = f"{where}.overrideReason"
+        if not isinstance(reason, Mapping) or not reason:
+            raise InputError(f"{w} must be an object with a reason and/or a userComment",
+                             field=w)
+        _only(reason, {"reason", "userComment"}, w)
+        comment = _text(reason, "userComment", w, required=False, max_len=2000)
+        coding = reason.get("reason")
+        if coding is not None:
+            if not isinstance(coding, Mapping):
+                raise InputError(f"{w}.reason must be a Coding", field=f"{w}.reason")
+            _only(coding, {"system", "code", "display"}, f"{w}.reason")
+            system = str(_text(coding, "system", f"{w}.reason"))
+            code = str(_text(coding, "code", f"{w}.reason"))
+            known = {(r["system"], r["code"]): r["display"] for r in override_reasons()}
+            if (system, code) not in known:
+                codes = ", ".join(c for _, c in known)
+                raise InputError(f"{w}.reason {system}|{code} is not one of the override "
+                                 f"reasons this service offers ({codes})",
+                                 field=f"{w}.reason.code")
+            display = known[(system, code)]
+    return Feedback(card=str(card), outcome=outcome, accepted_suggestions=tuple(accepted),
+                    reason_code=code, reason_system=system, reason_display=display,
+                    user_comment=comment,
+                    outcome_timestamp=_timestamp(raw.get("outcomeTimestamp"),
+                                                 f"{where}.outcomeTimestamp"))
+
+
+def parse_feedback(service_id: str, body: Any) -> tuple[Feedback, ...]:
+    """Validate a CDS Hooks 2.0 feedback request for ``service_id``: ``{"feedback": [...]}``,
+    each item with ``card``, ``outcome`` (accepted with ``acceptedSuggestions``, or
+    overridden with an optional ``overrideReason`` from the offered reasons and/or a
+    ``userComment``) and ``outcomeTimestamp`` (UTC)."""
+    if service_id not in service_ids():
+        raise UnknownItem(f"unknown CDS service '{service_id}'; known: "
+                          f"{', '.join(service_ids())}", field="service_id")
+    if not isinstance(body, Mapping):
+        raise InputError("a feedback request must be a JSON object {\"feedback\": [...]}")
+    _only(body, {"feedback"}, "request")
+    items = body.get("feedback")
+    if not isinstance(items, list) or not items:
+        raise InputError("feedback (a non-empty list) is required", field="feedback")
+    if len(items) > FEEDBACK_MAX:
+        raise InputError(f"at most {FEEDBACK_MAX} feedback items per request",
+                         field="feedback")
+    return tuple(_feedback_item(raw, f"feedback[{i}]") for i, raw in enumerate(items))
