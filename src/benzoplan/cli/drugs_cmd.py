@@ -17,11 +17,14 @@ JSON = typer.Option(False, "--json", help="Print JSON with stable keys.")
 
 
 def _range(m: Measured) -> str:
+    # fractions (unit "1") read as percentages, as in the JSON form
+    scale, unit = (100.0, "%") if m.unit == "1" else (1.0, f" {m.unit}")
+    typical = f"{m.typical * scale:g}{unit}"
     if m.low is None and m.high is None:
-        return f"{m.typical:g} {m.unit}"
+        return typical
     lo = m.low if m.low is not None else m.typical
     hi = m.high if m.high is not None else m.typical
-    return f"{m.typical:g} {m.unit} ({lo:g}–{hi:g})"
+    return f"{typical} ({lo * scale:g}–{hi * scale:g})"
 
 
 @drugs_app.command("list")
