@@ -194,3 +194,9 @@ def test_triage_overdose_standalone() -> None:
     assert plain is not None and "opioid" in plain.message.lower()
     with pytest.raises(InputError, match="unknown overdose sign"):
         triage_overdose(["hiccups"])
+
+
+def test_alcohol_listed_as_medicine_fires_with_clear_text() -> None:
+    f = next(f for f in run(alcohol_use="unknown", medicines=["wine"]).findings
+             if f.code == "alcohol-use")
+    assert "(listed among medicines: alcohol)" in f.message

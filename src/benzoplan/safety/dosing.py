@@ -280,10 +280,14 @@ def propose_dosing(drug: str, indication: str, *, weight_kg: float | None = None
     # Up to the usual target the label's own step (panic: 1 mg/day on day 3); beyond it, only
     # if needed, the conservative low end of the label's step range, up to the maximum.
     step, slow, interval = ld.step(conservative=False), ld.step(), ld.interval_days
-    if mx is not None and start_per == "day" and step is not None and slow is not None \
+    # Without a label maximum, the titration stops at the upper usual dose.
+    usual_low, usual_high = ld.usual()
+    top = (mx[1], "label maximum") if mx is not None and mx[0] == "day" else (
+        (usual_high, "upper usual dose") if usual_high is not None else None)
+    if top is not None and start_per == "day" and step is not None and slow is not None \
             and interval is not None and step.mg > 0 and slow.mg > 0:
-        target = ld.usual()[0]
-        ceiling = mx[1].mg
+        target, (ceiling_dose, ceiling_name) = usual_low, top
+        ceiling = ceiling_dose.mg
         day, total = 0, start_dose.mg
         steps.append(TitrationStep(0, _r(total), False))
         optional = 0
@@ -298,8 +302,9 @@ def propose_dosing(drug: str, indication: str, *, weight_kg: float | None = None
                 optional += 1
             steps.append(TitrationStep(day, _r(total), not to_target))
         if total + 1e-9 < ceiling:
-            notes.append(f"If needed, continue +{slow}–{step} per day every {interval} days "
-                         f"up to the label maximum of {mx[1]} per day.")
+            by = f"{slow}" if slow == step else f"{slow}–{step}"
+            notes.append(f"If needed, continue +{by} per day every {interval} days up to the "
+                         f"{ceiling_name} of {ceiling_dose} per day.")
     if ld.entry is not None:
         notes.extend(ld.entry.notes)
     if ld.offlabel is not None:

@@ -111,6 +111,11 @@ def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
              dependence_signs=frozenset(patient.dependence_signs),
              overdose_signs=frozenset(patient.overdose_signs),
              prior_withdrawal=patient.prior_withdrawal)
+    drinks: list[str] = [patient.alcohol_use] if patient.alcohol_use in (
+        "occasional", "regular", "heavy") else []
+    if "alcohol" in med_names:
+        drinks.append(f"listed among medicines: {_join(med_names['alcohol'])}")
+    t["alcohol_use_text"] = "; ".join(drinks)
     if patient.alcohol_use == "unknown":
         unresolved.append(Unresolved("alcohol_use", "unknown", "alcohol use not recorded; ask "
                                      "(no alcohol during treatment and for 3 days after)"))

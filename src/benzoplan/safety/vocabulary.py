@@ -127,6 +127,7 @@ FACTS: Final[dict[str, FactKind]] = {
 
 TEXTS: Final[frozenset[str]] = frozenset({
     "alcohol_avoid_until",
+    "alcohol_use_text",
     "alcohol_until_clause",
     "regimen_end",
     "overdose_signs_text",
