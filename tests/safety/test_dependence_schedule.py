@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from benzoplan.safety import PatientRecord, dependence_risk, monitoring_schedule
+from benzoplan.safety import PatientRecord, dependence_risk, monitoring_schedule, safety_data
 from benzoplan.units import Dose
 
 from .helpers import TODAY, patient_dict
@@ -18,6 +18,7 @@ def test_dependence_names_inputs_and_recommends_sds() -> None:
     assert r.score == 9 and r.band == "high"
     data = r.to_json()
     assert "SDS" in data["recommendation"] and data["assumption"]["name"]
+    assert data["instrument"] == "sds"
     assert data["diazepam_equivalent"] == {"value": 40, "unit": "mg"}
 
 
@@ -60,3 +61,9 @@ def test_schedule_empty_after_regimen_ended() -> None:
 def test_panic_disorder_has_no_efficacy_review() -> None:
     p = PatientRecord.from_json(patient_dict(regimen={"indication": "panic-disorder"}))
     assert "efficacy-review" not in {s.item for s in monitoring_schedule(p, today=TODAY)}
+
+
+def test_screening_instrument_exists() -> None:
+    from benzoplan.instruments import get_instrument
+
+    assert get_instrument(safety_data().policy.dependence.screening_instrument)

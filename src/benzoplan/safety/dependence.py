@@ -61,6 +61,7 @@ class DependenceRisk:
             "assumption": {"name": self.assumption,
                            "text": data.policy.assumptions[self.assumption].text},
             "recommendation": f"Screen with the {self.screening}.",
+            "instrument": data.policy.dependence.screening_instrument,
             "screening_source": self.screening_source,
         }
 

@@ -129,6 +129,7 @@ class DependencePolicy(_Sourced):
     high_from: int = Field(ge=1)
     screening: str
     screening_source: str
+    screening_instrument: str
     drug_bands: dict[str, DrugBands] = {}
     signs: dict[str, str]
 
