@@ -353,6 +353,13 @@ def test_safety_findings_as_detected_issues() -> None:
         assert data["implicated"] == [{"reference": "MedicationRequest/r1"}]
         if f.urgent and f.emergency:
             assert f.emergency in data["detail"]
+        # the stored JSON form of the finding gives the same resource
+        assert fhir.to_json(fhir.finding_issue(
+            f.to_json(), patient_id="p1", issue_id=f"f{i}", identified=TODAY,
+            implicated=["MedicationRequest/r1"])) == data
+    with pytest.raises(InputError, match="not a safety finding"):
+        fhir.finding_issue({"severity": "major"}, patient_id="p1", issue_id="x",
+                           identified=TODAY)
 
 
 def test_taper_findings_as_detected_issues() -> None:

@@ -475,32 +475,41 @@ def _implicated(refs: Iterable[str]) -> list[dict[str, str]]:
     return out
 
 
-def finding_issue(finding: Finding, *, patient_id: str, issue_id: str,
+def finding_issue(finding: Finding | Mapping[str, Any], *, patient_id: str, issue_id: str,
                   identified: dt.date | dt.datetime,
                   implicated: Sequence[str] = ()) -> DetectedIssue:
-    """A safety finding as a DetectedIssue (severity contraindicated/major → high, moderate
-    → moderate, minor/info → low); message, rationale, action and emergency instructions in
-    ``detail``, the source's URL as ``reference``."""
-    lines = [finding.message, f"Why: {finding.rationale}", f"Action: {finding.action}"]
-    if finding.urgent and finding.emergency:
-        lines.append(f"URGENT — emergency: {finding.emergency}")
-    if finding.assumption:
-        lines.append(f"Relies on the documented assumption '{finding.assumption}'.")
-    lines.append("Sources: " + "; ".join(s.title for s in (finding.source,
-                                                           *finding.also_sources)))
+    """A safety finding (a :class:`~benzoplan.safety.Finding` or its JSON form, as stored
+    with a check result) as a DetectedIssue (severity contraindicated/major → high,
+    moderate → moderate, minor/info → low); message, rationale, action and emergency
+    instructions in ``detail``, the source's URL as ``reference``."""
+    f = finding.to_json() if isinstance(finding, Finding) else finding
+    try:
+        severity = _SAFETY_SEVERITY[f["severity"]]
+        code, message = str(f["code"]), str(f["message"])
+        sources = [f["source"], *(f.get("also_sources") or [])]
+        lines = [message, f"Why: {f['rationale']}", f"Action: {f['action']}"]
+        if f.get("urgent") and f.get("emergency"):
+            lines.append(f"URGENT — emergency: {f['emergency']}")
+        if f.get("assumption"):
+            lines.append(f"Relies on the documented assumption '{f['assumption']['name']}'.")
+        lines.append("Sources: " + "; ".join(str(s["title"]) for s in sources))
+        url = f["source"].get("url")
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"not a safety finding: missing or malformed {exc}",
+                         field="finding") from None
     data: dict[str, Any] = {
         "resourceType": "DetectedIssue",
         "id": _check_id(issue_id, "issue_id"),
         "status": "final",
-        "code": {"coding": [{"system": FINDING_SYSTEM, "code": finding.code,
-                             "display": finding.message}], "text": finding.message},
-        "severity": _SAFETY_SEVERITY[finding.severity],
+        "code": {"coding": [{"system": FINDING_SYSTEM, "code": code, "display": message}],
+                 "text": message},
+        "severity": severity,
         "patient": _ref("Patient", _check_id(patient_id, "patient_id")),
         "identifiedDateTime": _date(identified),
         "detail": "\n".join(lines),
     }
-    if finding.source.url:
-        data["reference"] = finding.source.url
+    if url:
+        data["reference"] = url
     if implicated:
         data["implicated"] = _implicated(implicated)
     return _build(DetectedIssue, data)
