@@ -4,11 +4,12 @@ published single-dose clonazepam figures."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
@@ -20,8 +21,10 @@ from benzoplan.units import Dose
 
 
 def _spec(kind: str, typical: dict[str, float],
-          metabolite: tuple[float, float, float] | None = None) -> ModelSpec:
-    mets = () if metabolite is None else (("m", metabolite[0], metabolite[1], metabolite[2], 1.0),)
+          metabolites: tuple[tuple[float, float, float], ...] = ()) -> ModelSpec:
+    # a chain: m0 from the parent, m1 from m0, ... (fm, CL L/h, V L)
+    mets = tuple((f"m{i}", fm, cl, v, 1.0, None if i == 0 else f"m{i - 1}")
+                 for i, (fm, cl, v) in enumerate(metabolites))
     return ModelSpec(drug="clonazepam", model="test", kind=kind, apparent=False,
                      typical=typical, iiv_cv={}, metabolites=mets, assumptions=(), sources=())
 
@@ -35,20 +38,21 @@ def _ode(spec: ModelSpec, times: np.ndarray, amounts: np.ndarray,
     k10 = p["cl"] / vc
     k12 = p["q"] / vc if two else 0.0
     k21 = p["q"] / p["vp"] if two else 0.0
-    met = spec.metabolites[0] if spec.metabolites else None
+    mets = spec.metabolite_specs
 
     def rhs(_t: float, x: np.ndarray) -> list[float]:
-        depot, central, periph, m = x
+        depot, central, periph = x[:3]
         out = [-p["ka"] * depot,
                p["ka"] * depot - (k10 + k12) * central + k21 * periph,
-               k12 * central - k21 * periph,
-               0.0]
-        if met is not None:
-            out[3] = met[1] * k10 * central - met[2] / met[3] * m
+               k12 * central - k21 * periph]
+        source_flux = k10 * central
+        for i, m in enumerate(mets):
+            out.append(m.fm * source_flux - m.cl / m.v * x[3 + i])
+            source_flux = m.cl / m.v * x[3 + i]
         return out
 
-    x = np.zeros(4)
-    res = {"parent": np.zeros(grid.size), "m": np.zeros(grid.size)}
+    x = np.zeros(3 + len(mets))
+    res = {"parent": np.zeros(grid.size), **{m.name: np.zeros(grid.size) for m in mets}}
     last = float(grid[-1])
     for i, t0 in enumerate(times):
         x = x.copy()
@@ -64,13 +68,13 @@ def _ode(spec: ModelSpec, times: np.ndarray, amounts: np.ndarray,
             states = np.repeat(x[:, None], idx.size, axis=1) if idx.size else None
         if states is not None:
             res["parent"][idx] = states[1] / vc * 1000
-            if met is not None:
-                res["m"][idx] = states[3] / met[3] * 1000
+            for i, m in enumerate(mets):
+                res[m.name][idx] = states[3 + i] / m.v * 1000
     return res
 
 
 positive = st.floats(min_value=0.0, allow_nan=False, allow_infinity=False)
-models = st.sampled_from(["one", "two", "one+metabolite"])
+models = st.sampled_from(["one", "two", "one+metabolite", "two+chain"])
 
 
 @st.composite
@@ -79,16 +83,28 @@ def cases(draw: st.DrawFn) -> tuple[ModelSpec, np.ndarray, np.ndarray, np.ndarra
     ka = draw(st.floats(0.2, 6.0))
     cl = draw(st.floats(0.5, 10.0))
     f = draw(st.floats(0.3, 1.0))
-    if kind == "two":
+    met = st.tuples(st.floats(0.1, 1.0), st.floats(0.2, 5.0), st.floats(20, 300))
+    if kind.startswith("two"):
         typical = {"ka": ka, "cl": cl, "vc": draw(st.floats(20, 200)),
                    "q": draw(st.floats(1, 80)), "vp": draw(st.floats(20, 300)), "f": f}
-        spec = _spec("two-compartment", typical)
+        chain = tuple(draw(st.lists(met, min_size=2, max_size=3))) if "chain" in kind else ()
+        spec = _spec("two-compartment", typical, chain)
     else:
         typical = {"ka": ka, "cl": cl, "v": draw(st.floats(20, 300)), "f": f}
-        met = None
-        if kind == "one+metabolite":
-            met = (draw(st.floats(0.1, 1.0)), draw(st.floats(0.2, 5.0)), draw(st.floats(20, 300)))
-        spec = _spec("one-compartment", typical, met)
+        spec = _spec("one-compartment", typical,
+                     (draw(met),) if kind == "one+metabolite" else ())
+    # the closed form is exact for distinct rate constants; coincident rates are tested apart
+    rates = [ka]
+    if spec.kind == "two-compartment":
+        t = spec.typical
+        k10, k12, k21 = t["cl"] / t["vc"], t["q"] / t["vc"], t["q"] / t["vp"]
+        disc = math.sqrt((k10 + k12 + k21) ** 2 - 4 * k10 * k21)
+        rates += [(k10 + k12 + k21 + disc) / 2, (k10 + k12 + k21 - disc) / 2]
+    else:
+        rates.append(cl / spec.typical["v"])
+    rates += [m.cl / m.v for m in spec.metabolite_specs]
+    rates.sort()
+    assume(all(b / a > 1 + 1e-3 for a, b in itertools.pairwise(rates)))
     n = draw(st.integers(1, 8))
     gaps = draw(st.lists(st.floats(0.3, 30.0), min_size=n, max_size=n))
     times = np.cumsum([0.0, *gaps[:-1]])
@@ -106,7 +122,7 @@ def _engine(spec: ModelSpec, times: np.ndarray, amounts: np.ndarray,
             grid: np.ndarray) -> dict[str, np.ndarray]:
     sample = ParameterSample(spec, {k: np.array([v]) for k, v in spec.typical.items()})
     resp = unit_response(sample)
-    return {("parent" if k == spec.drug else "m"): evaluate(r, times, amounts, grid)[0]
+    return {("parent" if k == spec.drug else k): evaluate(r, times, amounts, grid)[0]
             for k, r in resp.items()}
 
 
@@ -155,8 +171,22 @@ def test_mass_balance(case: tuple) -> None:
     p = spec.typical
     parent = resp[spec.drug].auc_per_mg()[0] / 1000 * p["cl"]
     assert parent == pytest.approx(p["f"], rel=1e-9)
-    for name, fm, cl_m, _v, _pot in spec.metabolites:
-        assert resp[name].auc_per_mg()[0] / 1000 * cl_m == pytest.approx(fm * p["f"], rel=1e-9)
+    formed = p["f"]
+    for m in spec.metabolite_specs:
+        formed *= m.fm  # a chain: each step passes on its fraction
+        assert resp[m.name].auc_per_mg()[0] / 1000 * m.cl == pytest.approx(formed, rel=1e-9)
+
+
+@pytest.mark.parametrize("chain", [(), ((1.0, 1.0, 20.0),), ((1.0, 1.0, 20.0), (1.0, 1.0, 20.0))])
+def test_coincident_rate_constants_stay_close_to_the_ode(chain: tuple) -> None:
+    # ka = CL/V = metabolite rates = 0.05/h (up to four equal): separated by 1e-4 relative
+    spec = _spec("one-compartment", {"ka": 0.05, "cl": 1.0, "v": 20.0, "f": 1.0}, chain)
+    grid = np.arange(0.0, 200.0, 1.0)
+    times, amounts = np.array([0.0, 24.0]), np.array([1.0, 2.0])
+    exact, ode = _engine(spec, times, amounts, grid), _ode(spec, times, amounts, grid)
+    for key, c in exact.items():
+        peak = float(ode[key].max())
+        assert np.all(np.abs(c - ode[key]) <= 1e-3 * peak), key
 
 
 def test_mass_balance_numerically_on_the_grid() -> None:

@@ -228,10 +228,12 @@ class Variability(_Frozen):
 
 
 class MetaboliteModel(Sourced):
-    """An active metabolite formed from the parent's central compartment (a linear chain):
-    ``fraction_formed`` of the parent's elimination (mass), a one-compartment disposition."""
+    """An active metabolite in a linear chain: ``fraction_formed`` of the elimination (mass)
+    of the parent, or of the earlier metabolite named in ``formed_from``, enters a
+    one-compartment disposition."""
 
     name: str
+    formed_from: str | None = None
     fraction_formed: PKParameter
     half_life: PKParameter
     volume: PKParameter
@@ -288,6 +290,12 @@ class PKModel(Sourced):
             if p.weight_exponent is not None and (p.per_kg or self.reference_weight is None):
                 raise ValueError(f"model {self.name}: {key} weight_exponent needs an absolute "
                                  "unit and a reference_weight")
+        earlier: set[str] = set()
+        for met in self.metabolites:
+            if met.formed_from is not None and met.formed_from not in earlier:
+                raise ValueError(f"model {self.name}: metabolite {met.name} is formed from "
+                                 f"'{met.formed_from}', which is not an earlier metabolite")
+            earlier.add(met.name)
         if "f" in self.parameters and not 0 < self.parameters["f"].in_unit("1") <= 1:
             raise ValueError(f"model {self.name}: f outside (0, 1]")
         return self
