@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml requirements.lock
 system-deps:
 	bash scripts/system-deps.sh
 
+# Creates the SQLite database, applies migrations, seeds the demo clinic, prints its sign-ins
+# and serves the API on 127.0.0.1:8000 (OpenAPI at /docs). `benzoplan demo` walks the library.
 run: $(STAMP)
-	$(VENV)/bin/benzoplan demo
+	$(VENV)/bin/benzoplan serve --demo --host 127.0.0.1 --port 8000 \
+		--database-url sqlite:///benzoplan-demo.db
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -n 2 -q

@@ -67,6 +67,7 @@ def _register() -> None:
         instruments_cmd,
         monitor_cmd,
         safety_cmd,
+        service_cmd,
         simulate_cmd,
         taper_cmd,
     )

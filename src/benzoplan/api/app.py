@@ -1,0 +1,73 @@
+"""The FastAPI app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from benzoplan import __version__
+from benzoplan.api import problems
+from benzoplan.api.deps import Services
+from benzoplan.api.routes import alerts, audit, auth, diary, health, operations, patients, users
+from benzoplan.api.security import SigninLimiter, TokenService
+from benzoplan.api.settings import Settings
+from benzoplan.errors import InputError
+from benzoplan.store import make_engine, make_sessionmaker
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+benzoplan's clinic service: patients, regimens, taper plans with immutable versions, the
+patient diary, alerts, and the pure operations (convert, …) of the benzoplan library.
+
+Sign in with `POST /api/v1/auth/token` and send the token as `Authorization: Bearer <token>`.
+Errors are RFC 9457 `application/problem+json` with `detail` and the offending `field`.
+
+Decision support only: every output is for a clinician to review.
+"""
+
+
+def api_router() -> APIRouter:
+    """Every ``/api/v1`` route, by topic."""
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, users, patients, diary, alerts, operations, audit):
+        api.include_router(module.router)
+    return api
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (default: from the environment).
+
+    The database must already be at the current schema (``benzoplan db upgrade``).
+    """
+    settings = settings or Settings()
+    if settings.secret_key is None or len(settings.secret_key.get_secret_value()) < 32:
+        raise InputError("BENZOPLAN_SECRET_KEY must be set to a random string of at least 32 "
+                         "characters (e.g. `python -c 'import secrets; "
+                         "print(secrets.token_urlsafe(48))'`)", field="secret_key")
+    engine = make_engine(settings.database_url)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        tokens=TokenService(settings.secret_key.get_secret_value(), settings.token_minutes),
+        limiter=SigninLimiter(settings.signin_max_failures, settings.signin_window_seconds),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="benzoplan", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, docs_url="/docs", openapi_url="/openapi.json")
+    app.state.services = services
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(api_router())
+    app.add_middleware(problems.BodyLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,1 @@
+"""Route modules, one per topic; :data:`ROUTERS` is mounted by the app factory."""

@@ -1,0 +1,249 @@
+"""API behaviour: sign-in, problem+json for bad input (changing nothing), pagination, health."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from benzoplan.api import create_app
+from benzoplan.errors import InputError
+from benzoplan.store import Base
+
+from .conftest import PASSWORD, SECRET, World, settings_for
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in Base.metadata.sorted_tables}
+
+
+def _is_problem(r: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = r.json()
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
+    if field is not None:
+        assert body.get("field") == field, body
+    return body
+
+
+def test_health_checks_the_database(client: TestClient) -> None:
+    r = client.get("/health")
+    assert r.status_code == 200 and r.json()["database"] == "ok"
+
+
+def test_openapi_and_docs_are_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/auth/token" in spec["paths"]
+
+
+def test_sign_in_issues_a_token_that_opens_the_api(client: TestClient, world: World) -> None:
+    r = client.post("/api/v1/auth/token", json={"username": "clinician.a", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    tok = r.json()
+    assert tok["token_type"] == "bearer" and 0 < tok["expires_in"] <= 15 * 60
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {tok['access_token']}"})
+    assert me.status_code == 200 and me.json()["role"] == "clinician"
+
+
+def test_wrong_password_expired_and_forged_tokens_are_401(client: TestClient,
+                                                          world: World) -> None:
+    r = client.post("/api/v1/auth/token", json={"username": "clinician.a", "password": "nope"})
+    _is_problem(r, 401, "password")
+    _is_problem(client.get("/api/v1/auth/me"), 401, "Authorization")
+    forged = World(world.a, world.b, type(world.tokens)("another-secret-" + "y" * 40, 15))
+    _is_problem(client.get("/api/v1/auth/me",
+                           headers=forged.headers(world.a.users["clinician"])), 401)
+    expired = World(world.a, world.b, type(world.tokens)(SECRET, -1))
+    body = _is_problem(client.get("/api/v1/auth/me",
+                                  headers=expired.headers(world.a.users["clinician"])), 401)
+    assert "expired" in body["detail"]
+
+
+def test_sign_in_is_rate_limited(db_url: str, engine: Engine, world: World) -> None:
+    app = create_app(settings_for(db_url, signin_max_failures=3, signin_window_seconds=600))
+    with TestClient(app) as c:
+        for _ in range(3):
+            r = c.post("/api/v1/auth/token", json={"username": "clinician.a", "password": "x"})
+            assert r.status_code == 401
+        r = c.post("/api/v1/auth/token", json={"username": "clinician.a", "password": PASSWORD})
+        body = _is_problem(r, 429)
+        assert int(r.headers["Retry-After"]) > 0 and "too many" in body["detail"]
+        # another user is not locked out by the first one's failures
+        r = c.post("/api/v1/auth/token", json={"username": "admin.a", "password": PASSWORD})
+        assert r.status_code == 200
+
+
+def test_deactivated_user_loses_access(client: TestClient, world: World) -> None:
+    admin = world.headers(world.a.users["admin"])
+    doc = world.a.users["clinician"]
+    r = client.patch(f"/api/v1/users/{doc.id}", json={"active": False}, headers=admin)
+    assert r.status_code == 200 and r.json()["active"] is False
+    _is_problem(client.get("/api/v1/auth/me", headers=world.headers(doc)), 401)
+
+
+def test_create_patient_regimen_and_read_back(client: TestClient, world: World) -> None:
+    h = world.headers(world.a.users["clinician"])
+    r = client.post("/api/v1/patients", json={"name": "New", "birth_date": "1970-01-31",
+                                              "sex": "male"}, headers=h)
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    r = client.post(f"/api/v1/patients/{pid}/regimens", headers=h, json={
+        "drug": "Klonopin", "indication": "panic disorder", "start": "2019-03-01",
+        "schedule": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}},
+                     {"time": "20:00", "dose": {"value": 500, "unit": "ug"}}]})
+    assert r.status_code == 201, r.text
+    assert r.json()["drug"] == "clonazepam"
+    r = client.get(f"/api/v1/patients/{pid}/regimens", headers=h)
+    assert r.json()["total"] == 1
+
+
+def test_patient_update_is_optimistic(client: TestClient, world: World) -> None:
+    h = world.headers(world.a.users["clinician"])
+    url = f"/api/v1/patients/{world.a.patient_id}"
+    assert client.patch(url, json={"version": 1, "name": "Renamed"}, headers=h).status_code == 200
+    body = _is_problem(client.patch(url, json={"version": 1, "name": "Lost"}, headers=h), 409,
+                       "version")
+    assert "reload" in body["detail"]
+    assert client.get(url, headers=h).json()["name"] == "Renamed"
+
+
+def test_diary_post_is_idempotent(client: TestClient, world: World) -> None:
+    h = world.headers(world.a.users["patient"])
+    url = f"/api/v1/patients/{world.a.patient_id}/diary"
+    entry = {"id": "e-1", "date": "2026-01-05", "kind": "note", "data": {"text": "slept badly"}}
+    first = client.post(url, json=entry, headers=h)
+    again = client.post(url, json=entry, headers=h)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    _is_problem(client.post(url, json={**entry, "data": {"text": "other"}}, headers=h), 409,
+                "id")
+    listed = client.get(url, headers=h).json()
+    assert listed["total"] == 1
+
+
+def test_lists_are_paginated(client: TestClient, world: World) -> None:
+    h = world.headers(world.a.users["patient"])
+    url = f"/api/v1/patients/{world.a.patient_id}/diary"
+    for i in range(7):
+        client.post(url, headers=h, json={"id": f"p{i}", "date": f"2026-01-{i + 1:02d}",
+                                          "kind": "note", "data": {}})
+    seen: list[str] = []
+    for offset in (0, 3, 6):
+        page = client.get(url, params={"limit": 3, "offset": offset}, headers=h).json()
+        assert page["total"] == 7 and page["limit"] == 3 and page["offset"] == offset
+        seen += [e["client_id"] for e in page["items"]]
+    assert seen == [f"p{i}" for i in range(7)]
+    _is_problem(client.get(url, params={"limit": 0}, headers=h), 422, "query.limit")
+    _is_problem(client.get(url, params={"limit": 10_000}, headers=h), 422, "query.limit")
+
+
+# (who, method, path, body, expected status, expected field)
+BadCase = tuple[str, str, Callable[[World], str], Any, int, str | None]
+BAD: list[BadCase] = [
+    ("clinician", "POST", lambda w: "/api/v1/patients",
+     {"name": "X", "nickname": "y"}, 422, "body.nickname"),
+    ("clinician", "POST", lambda w: "/api/v1/patients",
+     {"name": "X", "birth_date": "1980-02-30"}, 422, "body.birth_date"),
+    ("clinician", "POST", lambda w: "/api/v1/patients",
+     {"name": "X", "birth_date": "02/03/1980"}, 422, "body.birth_date"),
+    ("clinician", "POST", lambda w: "/api/v1/patients",
+     {"name": "X", "birth_date": "2999-01-01"}, 422, "body.birth_date"),
+    ("clinician", "POST", lambda w: "/api/v1/patients", {}, 422, "body.name"),
+    ("clinician", "POST", lambda w: "/api/v1/patients", "[1, 2", 422, "body"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/regimens",
+     {"drug": "clonazepam", "schedule": [{"time": "08:00", "dose": {"value": 1, "unit": "mL"}}]},
+     422, "body.schedule.0.dose"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/regimens",
+     {"drug": "clonazepam", "schedule": [{"time": "08:00", "dose": {"value": -1, "unit": "mg"}}]},
+     422, "body.schedule.0.dose"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/regimens",
+     {"drug": "clonazepam", "schedule": [{"time": "08:00", "dose": 1}]},
+     422, "body.schedule.0.dose"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/regimens",
+     {"drug": "clonazepam", "schedule": [{"time": "25:00", "dose": {"value": 1, "unit": "mg"}}]},
+     422, "body.schedule.0.time"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/regimens",
+     {"drug": "klonopn", "schedule": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}}]},
+     422, "body.drug"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/regimens",
+     {"drug": "clonazepam", "schedule": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}},
+                                         {"time": "08:00", "dose": {"value": 1, "unit": "mg"}}]},
+     422, "body.schedule"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.b.patient_id}/regimens",
+     {"drug": "clonazepam", "schedule": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}}]},
+     404, "path.patient_id"),
+    ("clinician", "PATCH", lambda w: f"/api/v1/patients/{w.b.patient_id}",
+     {"version": 1, "name": "hijack"}, 404, "path.patient_id"),
+    ("clinician", "PATCH", lambda w: f"/api/v1/patients/{w.a.patient_id}",
+     {"version": 1, "name": None}, 422, "body.name"),
+    ("clinician", "POST", lambda w: f"/api/v1/alerts/{w.b.alert_ids[0]}/acknowledge", {}, 404,
+     "path.alert_id"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
+     {"id": "x", "date": "2026-13-01", "kind": "note", "data": {}}, 422, "body.date"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
+     {"id": "x", "date": "2999-01-01", "kind": "note", "data": {}}, 422, "body.date"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
+     {"id": "bad id with spaces", "date": "2026-01-01", "kind": "note", "data": {}}, 422,
+     "body.id"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
+     {"id": "x", "date": "2026-01-01", "kind": "dream", "data": {}}, 422, "body.kind"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.other_patient_id}/diary",
+     {"id": "x", "date": "2026-01-01", "kind": "note", "data": {}}, 404, "path.patient_id"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
+     {"id": "x", "date": "2026-01-01", "kind": "note", "data": {"t": "x" * 300_000}}, 413,
+     "body"),
+    ("admin", "POST", lambda w: "/api/v1/users",
+     {"username": "new.user", "display_name": "N", "role": "wizard", "password": "p" * 12},
+     422, "body.role"),
+    ("admin", "POST", lambda w: "/api/v1/users",
+     {"username": "new.user", "display_name": "N", "role": "clinician", "password": "short"},
+     422, "body.password"),
+    ("admin", "POST", lambda w: "/api/v1/users",
+     {"username": "clinician.a", "display_name": "N", "role": "clinician",
+      "password": "p" * 12}, 409, "username"),
+    ("admin", "POST", lambda w: "/api/v1/users",
+     lambda w: {"username": "new.user", "display_name": "N", "role": "patient",
+                "password": "p" * 12, "patient_id": w.b.patient_id}, 404, "patient_id"),
+    ("admin", "PATCH", lambda w: f"/api/v1/users/{w.b.users['clinician'].id}",
+     {"active": False}, 404, "user_id"),
+    ("clinician", "POST", lambda w: "/api/v1/convert",
+     {"dose": {"value": 2, "unit": "mg"}, "drug": "clonazepam", "to": "diazepam",
+      "table": "nope"}, 422, "table"),
+    ("clinician", "POST", lambda w: "/api/v1/convert",
+     {"dose": {"value": "two", "unit": "mg"}, "drug": "clonazepam", "to": "diazepam"}, 422,
+     "body.dose.value"),
+    ("clinician", "GET", lambda w: "/api/v1/nowhere", None, 404, None),
+    ("clinician", "DELETE", lambda w: "/api/v1/patients", None, 405, None),
+]
+
+
+@pytest.mark.parametrize("case", BAD, ids=[f"{c[1]} {c[5]} {c[4]}" for c in BAD])
+def test_bad_input_is_a_problem_and_changes_nothing(client: TestClient, world: World,
+                                                    engine: Engine, case: BadCase) -> None:
+    who, method, path, body, status, field = case
+    before = _counts(engine)
+    if callable(body):
+        body = body(world)
+    kwargs: dict[str, Any] = {"headers": world.headers(world.a.users[who])}
+    if isinstance(body, str):
+        kwargs["content"] = body
+        kwargs["headers"]["content-type"] = "application/json"
+    elif body is not None:
+        kwargs["json"] = body
+    r = client.request(method, path(world), **kwargs)
+    _is_problem(r, status, field)
+    assert _counts(engine) == before
+
+
+def test_app_refuses_to_start_without_a_secret(db_url: str) -> None:
+    from benzoplan.api import Settings
+
+    with pytest.raises(InputError, match="SECRET_KEY"):
+        create_app(Settings(database_url=db_url, secret_key=None))

@@ -1,0 +1,165 @@
+"""The authorization matrix: every route × every role × own / same-clinic-other / other-clinic
+record, with the expected allow or deny.
+
+The routes come from the app's route table: a route without a rule here fails
+``test_every_route_has_a_rule``, so no new route can escape the matrix.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+
+from benzoplan.api import create_app
+
+from .conftest import PASSWORD, World, settings_for
+
+ROLES = ("clinician", "pharmacist", "patient", "admin", "anonymous")
+SIGNED_IN = frozenset({"clinician", "pharmacist", "patient", "admin"})
+PUBLIC = SIGNED_IN | {"anonymous"}
+Scope = Literal["none", "own", "same-clinic-other", "other-clinic"]
+Resource = Literal["patient", "alert", "user", "plan"] | None
+_counter = itertools.count()
+
+
+def _n() -> int:
+    return next(_counter)
+
+
+def _regimen(w: World) -> dict[str, Any]:
+    return {"drug": "clonazepam", "schedule": [{"time": "08:00",
+                                                "dose": {"value": 1, "unit": "mg"}}]}
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str]
+    resource: Resource = None
+    # who may reach a same-clinic record that is not their own (the patient role may not)
+    self_only_roles: frozenset[str] = frozenset({"patient"})
+    body: Callable[[World], Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+RULES: dict[tuple[str, str], Rule] = {
+    ("GET", "/health"): Rule(PUBLIC),
+    ("POST", "/api/v1/auth/token"): Rule(
+        PUBLIC, body=lambda w: {"username": "pharmacist.a", "password": PASSWORD}),
+    ("GET", "/api/v1/auth/me"): Rule(SIGNED_IN),
+    ("GET", "/api/v1/users"): Rule(frozenset({"admin"})),
+    ("POST", "/api/v1/users"): Rule(frozenset({"admin"}), body=lambda w: {
+        "username": f"made.{_n()}", "display_name": "Made", "role": "pharmacist",
+        "password": "p" * 12}),
+    ("GET", "/api/v1/users/{user_id}"): Rule(frozenset({"admin"}), "user"),
+    ("PATCH", "/api/v1/users/{user_id}"): Rule(frozenset({"admin"}), "user",
+                                               body=lambda w: {"display_name": f"R{_n()}"}),
+    ("GET", "/api/v1/patients"): Rule(frozenset({"clinician"})),
+    ("POST", "/api/v1/patients"): Rule(frozenset({"clinician"}), body=lambda w: {"name": "N"}),
+    ("GET", "/api/v1/patients/{patient_id}"): Rule(frozenset({"clinician"}), "patient"),
+    ("PATCH", "/api/v1/patients/{patient_id}"): Rule(
+        frozenset({"clinician"}), "patient", body=lambda w: {"version": 1, "name": "M"}),
+    ("GET", "/api/v1/patients/{patient_id}/regimens"): Rule(frozenset({"clinician"}),
+                                                             "patient"),
+    ("POST", "/api/v1/patients/{patient_id}/regimens"): Rule(frozenset({"clinician"}),
+                                                              "patient", body=_regimen),
+    ("GET", "/api/v1/patients/{patient_id}/diary"): Rule(frozenset({"clinician", "patient"}),
+                                                          "patient"),
+    ("POST", "/api/v1/patients/{patient_id}/diary"): Rule(
+        frozenset({"patient"}), "patient",
+        body=lambda w: {"id": f"m{_n()}", "date": "2026-01-01", "kind": "note", "data": {}}),
+    ("GET", "/api/v1/patients/{patient_id}/alerts"): Rule(frozenset({"clinician"}), "patient"),
+    ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): Rule(frozenset({"clinician"}), "alert",
+                                                            body=lambda w: {}),
+    ("POST", "/api/v1/convert"): Rule(SIGNED_IN, body=lambda w: {
+        "dose": {"value": 1, "unit": "mg"}, "drug": "clonazepam", "to": "diazepam"}),
+    ("GET", "/api/v1/audit/verify"): Rule(frozenset({"admin"})),
+}
+
+
+def route_table(tmp: Path) -> set[tuple[str, str]]:
+    app = create_app(settings_for(f"sqlite:///{tmp / 'routes.db'}"))
+    out: set[tuple[str, str]] = set()
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if isinstance(route, APIRoute):
+            assert ctx.path is not None
+            for m in route.methods:
+                out.add((m, ctx.path))
+    return out
+
+
+def test_every_route_has_a_rule(tmp_path: Path) -> None:
+    routes = route_table(tmp_path)
+    missing = sorted(routes - set(RULES))
+    stale = sorted(set(RULES) - routes)
+    assert not missing, f"routes without an authorization rule: {missing}"
+    assert not stale, f"rules for routes that no longer exist: {stale}"
+
+
+def _ids(w: World, resource: Resource, scope: Scope, used: dict[str, int]) -> dict[str, str]:
+    if resource is None:
+        return {}
+    if resource == "patient":
+        pid = {"own": w.a.patient_id, "same-clinic-other": w.a.other_patient_id,
+               "other-clinic": w.b.patient_id}[scope]
+        return {"patient_id": pid}
+    if resource == "alert":
+        # a fresh alert per call, so an allowed acknowledgement never meets an earlier one
+        k = used.setdefault(scope, 0)
+        used[scope] = k + 1
+        aid = {"own": w.a.alert_ids[k], "same-clinic-other": w.a.alert_ids[5 + k],
+               "other-clinic": w.b.alert_ids[k]}[scope]
+        return {"alert_id": aid}
+    if resource == "user":
+        uid = {"own": w.a.users["pharmacist"].id,
+               "same-clinic-other": (w.a.other_patient_user.id if w.a.other_patient_user
+                                     else ""),
+               "other-clinic": w.b.users["pharmacist"].id}[scope]
+        return {"user_id": uid}
+    raise AssertionError(resource)
+
+
+def expected_allowed(rule: Rule, role: str, scope: Scope) -> bool:
+    if role not in rule.roles:
+        return False
+    if scope == "other-clinic":
+        return False
+    return not (scope == "same-clinic-other" and role in rule.self_only_roles
+                and rule.resource == "patient")
+
+
+def test_authorization_matrix(client: TestClient, world: World) -> None:
+    actors = {role: world.a.users.get(role) for role in ROLES}
+    wrong: list[str] = []
+    counted = 0
+    for (method, path), rule in sorted(RULES.items()):
+        scopes: tuple[Scope, ...] = (("none",) if rule.resource is None
+                                     else ("own", "same-clinic-other", "other-clinic"))
+        used: dict[str, int] = {}
+        for role in ROLES:
+            for scope in scopes:
+                url = path.format(**_ids(world, rule.resource, scope, used))
+                headers = world.headers(actors[role])
+                kwargs: dict[str, Any] = {"headers": headers, "params": rule.params}
+                if rule.body is not None:
+                    kwargs["json"] = rule.body(world)
+                r = client.request(method, url, **kwargs)
+                counted += 1
+                allow = expected_allowed(rule, role, scope)
+                ok = (200 <= r.status_code < 300) if allow else (
+                    r.status_code == 401 if role == "anonymous" and rule.roles != PUBLIC
+                    else r.status_code in (403, 404))
+                if ok and not allow:
+                    ok = r.headers["content-type"].startswith("application/problem+json")
+                if not ok:
+                    wrong.append(f"{method} {path} as {role} ({scope}): expected "
+                                 f"{'allow' if allow else 'deny'}, got {r.status_code} "
+                                 f"{r.text[:160]}")
+    assert counted >= 5 * len(RULES)
+    assert not wrong, "\n".join(wrong)
