@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -109,6 +110,7 @@ def test_rule_fires(code: str) -> None:
     f = next(f for f in result.findings if f.code == code)
     for text in (f.message, f.patient_message, f.rationale, f.action):
         assert text and "{" not in text and "unknown" not in text.lower().split(), text
+        assert not re.search(r"(?<!e\.g)(?<!i\.e)\. [a-z]", text), text  # sentence case
     assert f.source.key and f.source.title
 
 
