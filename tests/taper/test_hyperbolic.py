@@ -88,3 +88,27 @@ def test_to_events_is_lossless() -> None:
     n = sum(s.days * len({a.time for a in s.administrations})
             for s in plan.steps)  # type: ignore[attr-defined]
     assert len(reg.events) == n
+
+
+def test_to_events_lead_in_repeats_the_current_regimen() -> None:
+    plan = _plan(doses=regimen(("08:00", "0.25 mg"), ("22:00", "0.25 mg")))
+    plain = plan.to_events()  # type: ignore[attr-defined]
+    led = plan.to_events(lead_in_days=7)  # type: ignore[attr-defined]
+    assert len(led.events) == len(plain.events) + 14
+    assert all(e.dose.mg == 0.25 for e in led.events[:14])
+    assert led.events[14].time_h == 7 * 24 and led.events[14].dose == plain.events[0].dose
+    with pytest.raises(Exception, match="lead-in"):
+        plan.to_events(lead_in_days=-1)  # type: ignore[attr-defined]
+
+
+def test_crossover_chart_simulates_combined_occupancy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from benzoplan.reports.taper_plot import plot_taper, simulate_plan
+
+    plan = plan_taper(TaperRequest(
+        drug="clonazepam", doses=regimen(("08:00", "0.5 mg"), ("22:00", "0.5 mg")),
+        start=dt.date(2026, 12, 1), strategy="crossover", years_of_use=3))
+    sim = simulate_plan(plan, lead_in_days=14)
+    assert set(sim.regimen.drugs) == {"clonazepam", "diazepam"}
+    assert sim.occupancy.max() > 0
+    out = plot_taper(plan, tmp_path / "x.png")
+    assert out.read_bytes()[:4] == b"\x89PNG"

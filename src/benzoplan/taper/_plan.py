@@ -98,10 +98,12 @@ class TaperPlan:
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"not a taper plan: {exc}", field="plan") from exc
 
-    def to_events(self) -> Regimen:
-        """The plan as explicit dose events, hours since its first dose (for the PK engine):
-        one event per drug per administration time per day, the whole plan without loss."""
-        return _regimen(self)
+    def to_events(self, *, lead_in_days: int = 0) -> Regimen:
+        """The plan as explicit dose events, hours since the first dose (for the PK engine):
+        one event per drug per administration time per day, the whole plan without loss.
+        ``lead_in_days`` first repeats the current regimen for that many days, so that a
+        simulation starts the plan from the patient's steady state."""
+        return _regimen(self, lead_in_days)
 
     # --- revisions ----------------------------------------------------------------------
     def revise(
@@ -158,12 +160,33 @@ class TaperPlan:
                        findings=findings, revisions=(*self.revisions, revision))
 
 
-def _regimen(plan: TaperPlan) -> Regimen:
+def _regimen(plan: TaperPlan, lead_in_days: int) -> Regimen:
+    if isinstance(lead_in_days, bool) or not isinstance(lead_in_days, int) or not (
+            0 <= lead_in_days <= 365):
+        raise InputError("the lead-in is 0–365 days", field="lead_in_days")
     first = plan.steps[0]
     times = sorted({a.time for a in first.administrations}) or [dt.time(8)]
-    origin = dt.datetime.combine(plan.start, times[0])
+    begin = plan.start - dt.timedelta(days=lead_in_days)
+    current = [(d.time, plan.drug, Fraction(format(d.dose.mg, ".12g")))
+               for d in plan.request.sorted_doses]
+    if lead_in_days:
+        times = sorted({*times, *(t for t, _, _ in current)})
+    origin = dt.datetime.combine(begin, times[0])
     events: list[DoseEvent] = []
     doses: dict[Fraction, Dose] = {}
+
+    def add(date: dt.date, per: dict[tuple[dt.time, str], Fraction]) -> None:
+        for (t, drug), mg in sorted(per.items()):
+            h = (dt.datetime.combine(date, t) - origin).total_seconds() / 3600
+            if mg not in doses:
+                doses[mg] = Dose._of(float(mg))
+            events.append(DoseEvent(drug, h, doses[mg]))
+
+    baseline: dict[tuple[dt.time, str], Fraction] = {}
+    for t, drug, mg in current:
+        baseline[(t, drug)] = baseline.get((t, drug), Fraction(0)) + mg
+    for day in range(lead_in_days):
+        add(begin + dt.timedelta(days=day), baseline)
     for s in plan.steps:
         if s.kind == "stop":
             continue
@@ -171,12 +194,7 @@ def _regimen(plan: TaperPlan) -> Regimen:
         for a in s.administrations:
             per[(a.time, a.drug)] = per.get((a.time, a.drug), Fraction(0)) + a.dose_mg
         for day in range(s.days):
-            date = s.start + dt.timedelta(days=day)
-            for (t, drug), mg in sorted(per.items()):
-                h = (dt.datetime.combine(date, t) - origin).total_seconds() / 3600
-                if mg not in doses:
-                    doses[mg] = Dose._of(float(mg))
-                events.append(DoseEvent(drug, h, doses[mg]))
+            add(s.start + dt.timedelta(days=day), per)
     events.sort(key=lambda e: (e.time_h, e.drug))
     return Regimen.from_events(events, start=origin)
 
