@@ -17,6 +17,7 @@ same formula, chosen by the shape of the problem:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 Array = npt.NDArray[np.float64]
+AnyFloat = npt.NDArray[np.floating[Any]]  # float64, or float32 for population series
 _MAX_SLOTS = 32
 
 
@@ -109,21 +111,26 @@ class BlockPlan:
     def design(self, resp: ExpSum) -> Array:
         """(S, B, M + Q): the modal state at every block start (doses before it included)
         beside the doses of every block. The state follows the exact recurrence
-        ``y[b] = e^{-λ·span}·y[b−1] + u[b−1]``, ``u`` being what the block's doses leave."""
+        ``y[b] = e^{-λ·span}·y[b−1] + u[b−1]``, ``u`` being what block b−1's doses leave;
+        it runs block by block over all subjects at once (contiguous rows)."""
         lam = resp.rate
         n_s, n_m = lam.shape
-        x = np.empty((n_s, self.n_blocks, n_m + self.offsets.size))
-        x[:, :, n_m:] = self.amounts[None]
-        y = x[:, :, :n_m]
-        y[:, 0] = 0.0
+        n_q = self.offsets.size
         enter = np.exp(-lam[:, None, :] * (self.span - self.offsets)[None, :, None])  # (S,Q,M)
-        np.multiply(self.amounts[None, :-1, 0, None], enter[:, None, 0, :], out=y[:, 1:])
-        for q in range(1, self.offsets.size):
-            y[:, 1:] += self.amounts[None, :-1, q, None] * enter[:, None, q, :]
-        carry = np.exp(-lam * self.span)
+        flat = enter.reshape(n_s, n_q, n_m).transpose(1, 0, 2).reshape(n_q, n_s * n_m)
+        u = np.multiply.outer(self.amounts[:, 0], flat[0])  # (B, S·M)
+        for q in range(1, n_q):
+            u += np.multiply.outer(self.amounts[:, q], flat[q])
+        y = np.empty_like(u)
+        y[0] = 0.0
+        carry = np.exp(-lam * self.span).reshape(-1)
+        tmp = np.empty_like(carry)
         for b in range(1, self.n_blocks):
-            y[:, b] += carry * y[:, b - 1]
-        return x
+            np.multiply(carry, y[b - 1], out=tmp)
+            np.add(tmp, u[b - 1], out=y[b])
+        states = np.ascontiguousarray(y.reshape(self.n_blocks, n_s, n_m).transpose(1, 0, 2))
+        doses = np.broadcast_to(self.amounts[None], (n_s, *self.amounts.shape))
+        return np.concatenate([states, doses], axis=2)
 
     def state_at(self, resp: ExpSum, design: Array, t: Array, *,
                  strict: bool = False) -> Array:
@@ -155,7 +162,7 @@ class BlockPlan:
         g = g * after[None, :, :]
         return np.concatenate([free, g], axis=1)
 
-    def fill(self, design: Array, weights: Array, out: Array) -> Array:
+    def fill(self, design: AnyFloat, weights: AnyFloat, out: AnyFloat) -> AnyFloat:
         """Write concentrations into ``out`` (shape (S, B, L)) and return it as (S, B·L),
         contiguous; the points past the grid's end are set to −inf."""
         np.matmul(design, weights, out=out)
@@ -171,7 +178,8 @@ def evaluate(resp: ExpSum, times: Array, amounts: Array, grid: Array) -> Array:
         plan = BlockPlan.build(times, amounts, grid.size, step)
         if plan is not None:
             out = np.empty((resp.coef.shape[0], plan.n_blocks, plan.block))
-            return plan.fill(plan.design(resp), plan.weights(resp), out)[:, : grid.size]
+            full = plan.fill(plan.design(resp), plan.weights(resp), out)
+            return np.asarray(full[:, : grid.size], dtype=np.float64)
     return evaluate_general(resp, times, amounts, grid)
 
 

@@ -46,6 +46,7 @@ _BAND_POINTS = 2000
 _FALL_TO = 0.03  # run on until every species is below 3% of its peak
 _BEDTIME = (18.0, 3.0)  # a dose between 18:00 and 03:00 is a bedtime dose
 _FINE_STEP = 0.05  # h, local grid for the evening peak
+_SERIES_ROWS = 128  # subjects per concentration buffer (float32, stays in cache)
 
 
 @dataclass(frozen=True)
@@ -244,11 +245,15 @@ class _Eval:
     def at(self, t: Array, *, strict: bool = False) -> Array:
         return np.asarray((self.resp.coef * self.state(t, strict=strict)).sum(axis=1))
 
-    def series(self, rows: slice, buf: Array | None) -> Array:
-        """(S, ≥ grid size) concentrations, contiguous; columns past the grid are −inf."""
+    def series(self, rows: slice, buf: npt.NDArray[np.floating[Any]] | None,
+               ) -> npt.NDArray[np.floating[Any]]:
+        """(S, ≥ grid size) concentrations, contiguous; columns past the grid are −inf.
+        With a float32 buffer the block form runs in single precision (population runs)."""
         if self.plan is not None and buf is not None:
-            m = self.design[rows].shape[0]
-            return self.plan.fill(self.design[rows], self.weights[rows], buf[:m])
+            design, weights = self.design[rows], self.weights[rows]
+            if buf.dtype != design.dtype:
+                design, weights = design.astype(buf.dtype), weights.astype(buf.dtype)
+            return self.plan.fill(design, weights, buf[: design.shape[0]])
         part = ExpSum(self.resp.coef[rows], self.resp.rate[rows])
         return evaluate_general(part, self.drug.times, self.drug.amounts, self.grid)
 
@@ -421,7 +426,7 @@ def simulate(
     for es, plan in zip(evals, plans, strict=True):
         for species, e in es.items():
             buf = None if plan is None else np.empty((1, plan.n_blocks, plan.block))
-            conc[species] = e.series(slice(0, 1), buf)[0, : grid.size].copy()
+            conc[species] = np.array(e.series(slice(0, 1), buf)[0, : grid.size], dtype=float)
     occupancy = occupancy_curve(conc, params)
     values = _analytic(drugs, evals, params, regimen, float(grid[-1]), morning_h)
     values.update(_from_series(drugs, params, grid, {k: v[None] for k, v in conc.items()},
@@ -522,8 +527,10 @@ def _population(
     multi = len(drugs) > 1 or len(drugs[0].spec.species) > 1
     stride = max(1, grid.size // _BAND_POINTS)
     n_workers = max(1, workers)
+    sub = min(chunk, _SERIES_ROWS)
     buffers = [
-        {i: np.empty((chunk, p.n_blocks, p.block)) for i, p in enumerate(plans) if p is not None}
+        {i: np.empty((sub, p.n_blocks, p.block), dtype=np.float32)
+         for i, p in enumerate(plans) if p is not None}
         for _ in range(n_workers)
     ]
     end = float(grid[-1])
@@ -533,11 +540,18 @@ def _population(
         evals = [{sp: _Eval(r, d, grid, plan) for sp, r in rs.items()}
                  for d, plan, rs in zip(drugs, plans, resp, strict=True)]
         vals = _analytic(drugs, evals, params, regimen, end, morning_h)
-        conc = {sp: e.series(slice(None), buffers[slot].get(i))
-                for i, es in enumerate(evals) for sp, e in es.items()}
-        vals.update(_from_series(drugs, params, grid, conc, multi))
-        head = conc[drugs[0].name][: max(0, band_subjects - first)]
-        return vals, head[:, : grid.size : stride].copy()
+        m = resp[0][drugs[0].name].coef.shape[0]
+        peaks: list[dict[str, Array]] = []
+        thin: list[Array] = []
+        for r0 in range(0, m, sub):
+            rows = slice(r0, min(r0 + sub, m))
+            conc: dict[str, Any] = {sp: e.series(rows, buffers[slot].get(i))
+                    for i, es in enumerate(evals) for sp, e in es.items()}
+            peaks.append(_from_series(drugs, params, grid, conc, multi))
+            head = conc[drugs[0].name][: max(0, band_subjects - first - r0)]
+            thin.append(np.asarray(head[:, : grid.size : stride], dtype=float))
+        vals.update({k: np.concatenate([p[k] for p in peaks]).astype(float) for k in peaks[0]})
+        return vals, np.concatenate(thin)
 
     collected: dict[str, list[Array]] = {}
     band_rows: list[Array] = []
