@@ -101,7 +101,7 @@ def test_crossover_lower_equivalence_is_flagged() -> None:
         drug="clonazepam", doses=regimen(("08:00", "0.5 mg"), ("22:00", "0.5 mg")),
         start=START, strategy="crossover", equivalence="va-dod", years_of_use=3))
     drops = [f for f in plan.findings if f.code == "crossover-equivalent-drop"]
-    assert drops and drops[0].severity == "warning" and "ashton" in drops[0].message
+    assert drops and drops[0].severity == "major" and "ashton" in drops[0].message
 
 
 def test_asam_rate_example() -> None:

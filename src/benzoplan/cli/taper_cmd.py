@@ -153,7 +153,8 @@ def print_plan(plan: TaperPlan, out: Console) -> None:
     for n in plan.notes:
         out.print(f"• {n}", markup=False, highlight=False)
     for fnd in plan.findings:
-        colour = {"critical": "red", "warning": "yellow"}.get(fnd.severity, "cyan")
+        colour = {"contraindicated": "red", "major": "red", "moderate": "yellow",
+                  "minor": "yellow"}.get(fnd.severity, "cyan")
         out.print(f"[{colour}]{fnd.severity.upper()}[/] {fnd.code}: ", end="")
         out.print(f"{fnd.message} [{fnd.source}]", markup=False, highlight=False)
 

@@ -74,7 +74,7 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
     if bad:
         worst = max(bad, key=lambda x: x[1])
         out.append(_finding(
-            "warning", "step-above-guideline",
+            "moderate", "step-above-guideline",
             f"Step(s) {_steps_text([i for i, _ in bad])} reduce the diazepam-equivalent dose "
             f"by more than {mr.percent:g}% within {mr.days} days (largest {worst[1]:.0f}% at "
             f"step {worst[0]}).", "max_rate", worst[0]))
@@ -90,7 +90,7 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
             who = "a seizure history" if req.factors.seizure_history else (
                 f"{req.years_of_use:g} years of use")
             out.append(_finding(
-                "warning", "fast-start",
+                "major" if req.factors.seizure_history else "moderate", "fast-start",
                 f"The first reduction takes {r:.0f}% within {ip.days} days; with {who} the "
                 f"guideline advises starting at {ip.percent:g}% or less every 2–4 weeks.",
                 "initial_pace", first.index))
@@ -99,7 +99,7 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
     linear = req.strategy == "linear" or (req.strategy == "crossover" and req.then == "linear")
     if linear and long_term:
         out.append(_finding(
-            "warning", "linear-after-long-term",
+            "moderate", "linear-after-long-term",
             f"Equal milligram steps after {req.years_of_use:g} years of use grow to large "
             "fractions of the dose near the end; consider a fixed-fraction or hyperbolic "
             "taper.", "linear_long_term"))
@@ -113,7 +113,7 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
         last_total = last.total_of(ps.drug)
         if last_total != smallest:
             out.append(_finding(
-                "warning", "final-step-not-smallest",
+                "minor", "final-step-not-smallest",
                 f"The last step stops from {float(last_total):g} mg {ps.drug} a day; the "
                 f"smallest givable dose is {float(smallest):g} mg.", "final_step", stop.index))
 
@@ -122,7 +122,7 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
         last = steps[stop.index - 2]
         if last.effect is not None and last.effect > ctx.effect_step + 1e-6:
             out.append(_finding(
-                "warning", "final-effect-step",
+                "minor", "final-effect-step",
                 f"The last step removes {last.effect:.1f} percentage points of predicted "
                 f"effect, more than one step ({ctx.effect_step:.1f}): the allowed products "
                 f"give no smaller dose; {_finer(ctx)}", "final_step", stop.index))
@@ -140,7 +140,7 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
         total_days = (stop.start - steps[0].start).days
         if total_days < minimum:
             out.append(_finding(
-                "warning", "duration-too-short",
+                "moderate", "duration-too-short",
                 f"The plan lasts {total_days} days; after {req.years_of_use:g} years of use, "
                 f"even the guideline's fastest typical pace needs about {minimum} days from "
                 f"the starting dose to the smallest givable dose.", "years_of_use"))
@@ -151,7 +151,7 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
         if s.kind == "crossover" and s.diazepam_equivalent_mg < prev_de:
             drop = float((prev_de - s.diazepam_equivalent_mg) / prev_de * 100)
             out.append(_finding(
-                "warning", "crossover-equivalent-drop",
+                "major", "crossover-equivalent-drop",
                 f"Step {s.index} lowers the diazepam-equivalent total by {drop:.0f}% at the "
                 f"switch ({ctx.table} equivalence used to substitute, {ctx.report_table} table "
                 "used to report).", "crossover_drop", s.index))
@@ -161,7 +161,7 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
     forced = [s.index for s in steps if s.deviation and s.deviation.startswith(_FORCED)]
     if forced:
         out.append(_finding(
-            "warning", "product-forced-step",
+            "minor", "product-forced-step",
             f"At step(s) {_steps_text(forced)} the allowed products cannot make a step within "
             f"the limit ({req.max_step.describe()}); {_finer(ctx)}", "product_forced",
             forced[0]))

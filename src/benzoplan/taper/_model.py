@@ -28,7 +28,8 @@ __all__ = [
 
 Strategy = Literal["fixed-fraction", "hyperbolic", "linear", "crossover"]
 StepKind = Literal["taper", "crossover", "hold", "stop"]
-Severity = Literal["info", "warning", "critical"]
+# the same severity words as the safety findings (benzoplan.safety), most severe first
+Severity = Literal["contraindicated", "major", "moderate", "minor", "info"]
 STRATEGIES: tuple[str, ...] = ("fixed-fraction", "hyperbolic", "linear", "crossover")
 DoseOrder = Literal["balanced", "night-last"]
 
