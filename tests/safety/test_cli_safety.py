@@ -86,3 +86,11 @@ def test_demo_shows_firing_finding() -> None:
     assert r.exit_code == 0
     out = " ".join(r.stdout.split())
     assert "Safety check" in out and "opioid-co-use" in out
+
+
+def test_check_prints_user_text_literally(tmp_path: Path) -> None:
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps(patient_dict(medicines=["[bold]mystery[/bold] pill", "oxycodone"])))
+    r = runner.invoke(app, ["check", str(f), "--today", "2026-11-24"])
+    assert r.exit_code == 0, r.stderr
+    assert "[bold]mystery[/bold] pill" in " ".join(r.stdout.split())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from benzoplan.cli.app import app, console, emit_json
@@ -44,12 +45,12 @@ def _date(text: str | None) -> dt.date:
 def print_result(result: CheckResult, out: Console, *, compact: bool = False) -> None:
     """The findings (a table, or one line each), unresolved items, dependence, monitoring."""
     for f in result.urgent:
-        out.print(f"[bold red]URGENT: {f.message}[/]", highlight=False)
+        out.print(f"[bold red]URGENT: {escape(f.message)}[/]", highlight=False)
         if f.emergency:
-            out.print(f"[bold]{f.emergency}[/]", highlight=False)
+            out.print(f"[bold]{escape(f.emergency)}[/]", highlight=False)
     if result.findings and compact:
         for f in result.findings:
-            out.print(f"[{_STYLE[f.severity]}]{f.severity:>15}[/] {f.code}: {f.message} "
+            out.print(f"[{_STYLE[f.severity]}]{f.severity:>15}[/] {f.code}: {escape(f.message)} "
                       f"[dim]({f.source.key})[/]", highlight=False)
     elif result.findings:
         t = Table(title="Findings (most severe first)", show_lines=True)
@@ -57,13 +58,14 @@ def print_result(result: CheckResult, out: Console, *, compact: bool = False) ->
             t.add_column(col)
         for f in result.findings:
             t.add_row(f"[{_STYLE[f.severity]}]{f.severity}[/]", f.code,
-                      f"{f.message}\n[dim]Action:[/] {f.action}", f.source.key)
+                      f"{escape(f.message)}\n[dim]Action:[/] {escape(f.action)}", f.source.key)
         out.print(t)
     else:
         out.print("No findings.")
     for u in result.unresolved:
         value = f" '{u.value}'" if u.value else ""
-        out.print(f"[yellow]Unresolved[/] {u.field}{value}: {u.reason}", highlight=False)
+        out.print(f"[yellow]Unresolved[/] {escape(u.field + value)}: {escape(u.reason)}",
+                  highlight=False)
     d = result.dependence
     out.print(f"Dependence risk: {d.band} (score {d.score}; {d.describe()}). "
               f"Screen with the {d.screening}.", markup=False, highlight=False)
@@ -90,8 +92,9 @@ def check_cmd(
 
 def print_dosing(p: DosingProposal, out: Console) -> None:
     label = "on-label" if p.on_label else "off-label"
-    out.print(f"[bold]{p.drug}[/] for {p.indication} ({p.population.replace('_', ' ')}, "
-              f"{label}); source {p.source}", highlight=False)
+    who = p.population.replace("_", " ")
+    out.print(f"[bold]{escape(p.drug)}[/] for {escape(p.indication)} ({who}, {label}); "
+              f"source {p.source}", highlight=False)
     per = "per day" if p.start_per == "day" else "per dose"
     split = f" in {p.divided_doses} divided doses" if p.divided_doses else ""
     timing = f" {p.timing}" if p.timing else ""
