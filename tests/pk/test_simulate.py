@@ -87,3 +87,17 @@ def test_bad_input() -> None:
         simulate(BEDTIME, step_h=0)
     with pytest.raises(InputError):
         simulate("clonazepam")  # type: ignore[arg-type]
+
+
+def test_shared_metabolite_adds_up() -> None:
+    # chlordiazepoxide and diazepam both form desmethyldiazepam: one molecule, one level
+    cdx = Regimen.daily("chlordiazepoxide", Dose("25 mg"), at="22:00", days=5)
+    dzp = Regimen.daily("diazepam", Dose("10 mg"), at="22:00", days=5)
+    both = simulate(cdx.combined(dzp), grid=np.arange(0.0, 200.0, 1.0))
+    one = simulate(cdx, grid=np.arange(0.0, 200.0, 1.0))
+    two = simulate(dzp, grid=np.arange(0.0, 200.0, 1.0))
+    assert np.allclose(both.concentration["desmethyldiazepam"],
+                       one.concentration["desmethyldiazepam"]
+                       + two.concentration["desmethyldiazepam"])
+    pop = simulate(cdx.combined(dzp), population=20, grid=np.arange(0.0, 200.0, 1.0))
+    assert pop.percentiles is not None

@@ -262,11 +262,12 @@ def dose_effect(
         for species in spec.species:
             c = per[species.name] * dose.mg
             conc[species.name] = conc.get(species.name, 0.0) + c
-            params[species.name] = ep
+            params.setdefault(species.name, ep)
             if species.name == ep.drug:
                 cavg[ep.drug] = Concentration(c, "ng/mL", allow_zero=True)
-            else:
-                met_cavg[species.name] = Concentration(c, "ng/mL", allow_zero=True)
+            else:  # a metabolite shared by two drugs adds up
+                met_cavg[species.name] = Concentration(conc[species.name], "ng/mL",
+                                                       allow_zero=True)
         params[ep.drug] = ep
         assumptions.extend(x for x in (*ep.assumptions, *spec.assumptions) if x not in assumptions)
     assert first is not None

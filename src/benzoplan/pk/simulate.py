@@ -312,8 +312,9 @@ def _analytic(
     for d, es in zip(drugs, evals, strict=True):
         daily = regimen.daily_dose(d.name).mg
         for species, e in es.items():
-            trough_conc[species] = e.at(last, strict=True)
-            ss_conc[species] = e.resp.auc_per_mg() * daily / 24.0
+            # a metabolite shared by two drugs (desmethyldiazepam) is one molecule: add up
+            trough_conc[species] = trough_conc.get(species, 0.0) + e.at(last, strict=True)
+            ss_conc[species] = ss_conc.get(species, 0.0) + e.resp.auc_per_mg() * daily / 24.0
     single = primary.times.size < 2
     nan = np.full(n, np.nan)
     out["trough"] = nan if single else trough_conc[primary.name]
@@ -415,7 +416,7 @@ def simulate(
     for d in drugs:
         ep = effect_params(d.name)
         for s in d.spec.species:
-            params[s.name] = ep
+            params.setdefault(s.name, ep)
     # the typical individual
     step = uniform_step(grid)
     plans = [BlockPlan.build(d.times, d.amounts, grid.size, step) if step is not None else None
@@ -426,7 +427,8 @@ def simulate(
     for es, plan in zip(evals, plans, strict=True):
         for species, e in es.items():
             buf = None if plan is None else np.empty((1, plan.n_blocks, plan.block))
-            conc[species] = np.array(e.series(slice(0, 1), buf)[0, : grid.size], dtype=float)
+            c = np.array(e.series(slice(0, 1), buf)[0, : grid.size], dtype=float)
+            conc[species] = conc[species] + c if species in conc else c
     occupancy = occupancy_curve(conc, params)
     values = _analytic(drugs, evals, params, regimen, float(grid[-1]), morning_h)
     values.update(_from_series(drugs, params, grid, {k: v[None] for k, v in conc.items()},
@@ -545,8 +547,14 @@ def _population(
         thin: list[Array] = []
         for r0 in range(0, m, sub):
             rows = slice(r0, min(r0 + sub, m))
-            conc: dict[str, Any] = {sp: e.series(rows, buffers[slot].get(i))
-                    for i, es in enumerate(evals) for sp, e in es.items()}
+            conc: dict[str, Any] = {}
+            for i, es in enumerate(evals):
+                for sp, e in es.items():
+                    c = e.series(rows, buffers[slot].get(i))
+                    if sp in conc:  # a metabolite shared by two drugs
+                        width = min(c.shape[1], conc[sp].shape[1])
+                        c = np.asarray(c[:, :width]) + conc[sp][:, :width]
+                    conc[sp] = c
             peaks.append(_from_series(drugs, params, grid, conc, multi))
             head = conc[drugs[0].name][: max(0, band_subjects - first - r0)]
             thin.append(np.asarray(head[:, : grid.size : stride], dtype=float))
