@@ -16,7 +16,7 @@ from typing import Any
 
 from benzoplan.safety.conditions import FactValue
 from benzoplan.safety.dependence import DependenceRisk, dependence_risk
-from benzoplan.safety.dosing import LabelDosing, label_dosing
+from benzoplan.safety.dosing import label_dosing
 from benzoplan.safety.knowledge import safety_data
 from benzoplan.safety.medicines import resolve_medicine
 from benzoplan.safety.patient import PatientRecord
@@ -48,7 +48,6 @@ class Facts:
     texts: dict[str, str]
     meds: dict[str, tuple[str, ...]]  # class id -> generic names
     unresolved: tuple[Unresolved, ...]
-    dosing: LabelDosing
     dependence: DependenceRisk
     schedule: tuple[ScheduleItem, ...]
 
@@ -246,5 +245,5 @@ def build_facts(patient: PatientRecord, *, today: dt.date) -> Facts:
 
     for name in FACTS:
         v.setdefault(name, None)
-    return Facts(values=v, texts=t, meds=med_names, unresolved=tuple(unresolved), dosing=ld,
+    return Facts(values=v, texts=t, meds=med_names, unresolved=tuple(unresolved),
                  dependence=dep, schedule=schedule)
