@@ -7,7 +7,9 @@ The routes come from the app's route table: a route without a rule here fails
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from benzoplan.api import create_app
+from benzoplan.interop.cds_hooks import cards_for
 
 from .conftest import PASSWORD, World, settings_for
 
@@ -37,6 +40,23 @@ def _regimen(w: World) -> dict[str, Any]:
                                                 "dose": {"value": 1, "unit": "mg"}}]}
 
 
+_HOOK = Path(__file__).parents[1] / "interop" / "data" / "order-sign.json"
+_SIGN = "benzoplan-order-sign"
+
+
+def _hook(w: World) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_HOOK.read_text())
+    return data
+
+
+def _feedback(w: World) -> dict[str, Any]:
+    """Feedback on a card of the hook call above (its rule runs first: rules run sorted), so
+    the card was issued to clinic a."""
+    card = cards_for(_SIGN, _hook(w), today=dt.datetime.now(dt.UTC).date())["cards"][0]
+    return {"feedback": [{"card": card["uuid"], "outcome": "overridden",
+                          "outcomeTimestamp": f"2026-11-24T10:{_n() % 60:02d}:00Z"}]}
+
+
 @dataclass(frozen=True)
 class Rule:
     roles: frozenset[str]
@@ -45,6 +65,7 @@ class Rule:
     self_only_roles: frozenset[str] = frozenset({"patient"})
     body: Callable[[World], Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    path_params: dict[str, str] = field(default_factory=dict)
 
 
 RULES: dict[tuple[str, str], Rule] = {
@@ -79,6 +100,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/convert"): Rule(SIGNED_IN, body=lambda w: {
         "dose": {"value": 1, "unit": "mg"}, "drug": "clonazepam", "to": "diazepam"}),
     ("GET", "/api/v1/audit/verify"): Rule(frozenset({"admin"})),
+    ("GET", "/fhir/Patient/{patient_id}/$everything"): Rule(frozenset({"clinician"}),
+                                                             "patient"),
+    ("GET", "/cds-services"): Rule(frozenset({"clinician", "pharmacist"})),
+    ("POST", "/cds-services/{service_id}"): Rule(frozenset({"clinician", "pharmacist"}),
+                                                 body=_hook, path_params={"service_id": _SIGN}),
+    ("POST", "/cds-services/{service_id}/feedback"): Rule(
+        frozenset({"clinician", "pharmacist"}), body=_feedback,
+        path_params={"service_id": _SIGN}),
 }
 
 
@@ -144,7 +173,8 @@ def test_authorization_matrix(client: TestClient, world: World) -> None:
         used: dict[str, int] = {}
         for role in ROLES:
             for scope in scopes:
-                url = path.format(**_ids(world, rule.resource, scope, used))
+                url = path.format(**rule.path_params,
+                                  **_ids(world, rule.resource, scope, used))
                 headers = world.headers(actors[role])
                 kwargs: dict[str, Any] = {"headers": headers, "params": rule.params}
                 if rule.body is not None:

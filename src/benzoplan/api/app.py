@@ -10,7 +10,18 @@ from fastapi import APIRouter, FastAPI
 from benzoplan import __version__
 from benzoplan.api import problems
 from benzoplan.api.deps import Services
-from benzoplan.api.routes import alerts, audit, auth, diary, health, operations, patients, users
+from benzoplan.api.routes import (
+    alerts,
+    audit,
+    auth,
+    cds_hooks,
+    diary,
+    fhir,
+    health,
+    operations,
+    patients,
+    users,
+)
 from benzoplan.api.security import SigninLimiter, TokenService
 from benzoplan.api.settings import Settings
 from benzoplan.errors import InputError
@@ -69,5 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(api_router())
+    app.include_router(fhir.router)
+    app.include_router(cds_hooks.router)
     app.add_middleware(problems.BodyLimit, limit=settings.max_body_bytes)
     return app

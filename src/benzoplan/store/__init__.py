@@ -10,6 +10,7 @@ Topic modules: :mod:`~benzoplan.store.users`, :mod:`~benzoplan.store.patients`,
 :mod:`~benzoplan.store.plans`, :mod:`~benzoplan.store.diary`, :mod:`~benzoplan.store.audit`.
 """
 
+from benzoplan.store import cds as cds  # registers the CDS Hooks tables on Base
 from benzoplan.store.common import MAX_PAGE, Actor, Page, json_diff
 from benzoplan.store.db import DEFAULT_URL, is_sqlite, make_engine, make_sessionmaker
 from benzoplan.store.migrate import current_revision, head_revision, upgrade
