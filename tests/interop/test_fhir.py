@@ -369,7 +369,8 @@ def test_taper_findings_as_detected_issues() -> None:
         data = roundtrip(fhir.taper_finding_issue(f, patient_id="p1", issue_id=f"t{i}",
                                                   identified=TODAY,
                                                   implicated=["CarePlan/plan-1"]))
-        assert data["severity"] == {"critical": "high", "warning": "moderate",
+        assert data["severity"] == {"contraindicated": "high", "major": "high",
+                                    "moderate": "moderate", "minor": "low",
                                     "info": "low"}[f.severity]
 
 

@@ -461,7 +461,6 @@ def instrument_resources(score: Score, *, patient_id: str, result_id: str,
 
 _SAFETY_SEVERITY = {"contraindicated": "high", "major": "high", "moderate": "moderate",
                     "minor": "low", "info": "low"}
-_TAPER_SEVERITY = {"critical": "high", "warning": "moderate", "info": "low"}
 
 
 def _implicated(refs: Iterable[str]) -> list[dict[str, str]]:
@@ -518,8 +517,9 @@ def finding_issue(finding: Finding | Mapping[str, Any], *, patient_id: str, issu
 def taper_finding_issue(finding: TaperFinding, *, patient_id: str, issue_id: str,
                         identified: dt.date | dt.datetime,
                         implicated: Sequence[str] = ()) -> DetectedIssue:
-    """A taper plan's guideline finding as a DetectedIssue (critical → high, warning →
-    moderate, info → low), implicating the CarePlan (and step) it concerns."""
+    """A taper plan's guideline finding as a DetectedIssue (taper findings use the safety
+    findings' severity words, mapped the same way), implicating the CarePlan (and step) it
+    concerns."""
     step = f" (step {finding.step})" if finding.step is not None else ""
     data: dict[str, Any] = {
         "resourceType": "DetectedIssue",
@@ -527,7 +527,7 @@ def taper_finding_issue(finding: TaperFinding, *, patient_id: str, issue_id: str
         "status": "final",
         "code": {"coding": [{"system": TAPER_FINDING_SYSTEM, "code": finding.code,
                              "display": finding.message}], "text": finding.message},
-        "severity": _TAPER_SEVERITY[finding.severity],
+        "severity": _SAFETY_SEVERITY[finding.severity],
         "patient": _ref("Patient", _check_id(patient_id, "patient_id")),
         "identifiedDateTime": _date(identified),
         "detail": f"{finding.message}{step}\nWhy: {finding.rationale}\n"
