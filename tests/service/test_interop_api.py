@@ -270,3 +270,42 @@ def test_bad_input_is_a_problem_and_changes_nothing(client: TestClient, world: W
     r = client.post(url, **kwargs)
     problem(r, status, field)
     assert counts(engine) == before
+
+
+def test_concurrent_repeats_store_each_card_and_feedback_once(engine: Engine,
+                                                                world: World) -> None:
+    """Eight sessions record the same hook call's cards and the same feedback at once: every
+    one succeeds, nothing is stored twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from benzoplan.interop.cds_hooks import cards_for, parse_feedback
+    from benzoplan.store.cds import record_cards, store_feedback
+
+    doc = Actor(world.a.users["clinician"].id, "clinician", world.a.clinic_id)
+    req = hook("order-sign")
+    cards = cards_for(SIGN, req, today=dt.date(2026, 11, 24))["cards"]
+    items = parse_feedback(SIGN, {"feedback": [
+        {"card": cards[0]["uuid"], "outcome": "overridden",
+         "outcomeTimestamp": "2026-11-24T10:06:00Z"}]})
+    sessions = make_sessionmaker(engine)
+
+    def cards_call(_: int) -> int:
+        with sessions() as s:
+            n = record_cards(s, doc, service_id=SIGN, hook_instance=req["hookInstance"],
+                             context_patient="1288992", cards=cards)
+            s.commit()
+            return n
+
+    def feedback_call(_: int) -> tuple[int, int]:
+        with sessions() as s:
+            out = store_feedback(s, doc, SIGN, items)
+            s.commit()
+            return out
+
+    with ThreadPoolExecutor(8) as pool:
+        assert sum(pool.map(cards_call, range(8))) == len(cards)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(feedback_call, range(8)))
+    assert sum(s for s, _ in results) == 1 and sum(d for _, d in results) == 7
+    assert counts(engine)["cds_cards"] == len(cards)
+    assert counts(engine)["cds_feedback"] == 1

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from benzoplan.errors import InputError, NotFound
@@ -70,6 +71,18 @@ class CdsFeedback(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def _insert_once(session: Session, row: Base) -> bool:
+    """Insert ``row`` in a savepoint; False when a concurrent request stored it first (the
+    unique constraint), so a race never fails the request nor stores a row twice."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 def record_cards(session: Session, actor: Actor, *, service_id: str, hook_instance: str,
                  context_patient: str, cards: Sequence[Mapping[str, Any]]) -> int:
     """Record the cards a hook call returned (a card already recorded for this clinic, as when
@@ -83,15 +96,14 @@ def record_cards(session: Session, actor: Actor, *, service_id: str, hook_instan
                                                         CdsCard.card_uuid == card_uuid))
         if known is not None:
             continue
-        session.add(CdsCard(
+        row = CdsCard(
             clinic_id=actor.clinic_id, card_uuid=card_uuid, service_id=service_id,
             hook_instance=hook_instance, context_patient=context_patient,
             indicator=str(card.get("indicator")), summary=str(card.get("summary")),
             suggestions=[s["uuid"] for s in card.get("suggestions", []) if "uuid" in s],
-            overridable="overrideReasons" in card, issued_by=actor.id))
-        new += 1
+            overridable="overrideReasons" in card, issued_by=actor.id)
+        new += _insert_once(session, row)
     if new:
-        session.flush()
         audit.record(session, actor_id=actor.id, action="create", entity="cds_cards",
                      clinic_id=actor.clinic_id,
                      detail={"service": service_id, "hookInstance": hook_instance,
@@ -138,8 +150,9 @@ def store_feedback(session: Session, actor: Actor, service_id: str,
             reason_system=item.reason_system, reason_code=item.reason_code,
             reason_display=item.reason_display, user_comment=item.user_comment,
             outcome_at=item.outcome_timestamp, created_by=actor.id)
-        session.add(row)
-        session.flush()
+        if not _insert_once(session, row):
+            duplicates += 1
+            continue
         audit.record(session, actor_id=actor.id, action="create", entity="cds_feedback",
                      entity_id=row.id, clinic_id=actor.clinic_id,
                      detail={"card": item.card, "outcome": item.outcome,
