@@ -16,10 +16,10 @@ def test_public_surface_is_intentional() -> None:
     assert set(safety.__all__) == {
         "SEVERITIES", "Administration", "CheckResult", "DependenceRisk", "DoseChange",
         "DosingProposal", "Finding", "LabelDosing", "MedicineMatch", "MonitoringDates",
-        "PatientRecord", "Regimen", "RiskInput", "ScheduleItem", "Severity", "SourceRef",
-        "TitrationStep", "Unresolved", "check", "dependence_risk", "label_dosing",
-        "monitoring_schedule", "propose_dosing", "resolve_medicine", "safety_data",
-        "severity_rank", "triage_overdose"}
+        "PatientRecord", "ProductOption", "Regimen", "RiskInput", "ScheduleItem", "Severity",
+        "SourceRef", "TitrationStep", "Unresolved", "check", "dependence_risk", "label_dosing",
+        "monitoring_schedule", "product_options", "propose_dosing", "resolve_medicine",
+        "safety_data", "severity_rank", "triage_overdose"}
     for name in safety.__all__:
         assert hasattr(safety, name)
 

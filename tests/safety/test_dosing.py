@@ -79,8 +79,16 @@ def test_json_contract() -> None:
     d = propose_dosing("clonazepam", "panic-disorder").to_json()
     assert d["start"] == {"value": 0.5, "unit": "mg"}
     assert d["maximum"] == {"value": 4, "unit": "mg"}
-    assert d["titration"][1] == {"day": 3, "daily_total": {"value": 1, "unit": "mg"},
-                                 "if_needed": False}
+    step = d["titration"][1]
+    assert (step["day"], step["daily_total"], step["if_needed"]) == (
+        3, {"value": 1, "unit": "mg"}, False)
+    assert step["per_dose"] == {"value": 0.5, "unit": "mg"}
+    assert d["per_dose"] == {"value": 0.25, "unit": "mg"}
+    # 0.25 mg per dose: a 0.25 mg ODT, half a scored 0.5 mg tablet, or two 0.125 mg ODTs
+    assert [(o["product"], o["count"]) for o in d["start_products"]] == [
+        ("0.25 mg orally disintegrating tablet", 1.0),
+        ("0.125 mg orally disintegrating tablet", 2.0), ("0.5 mg tablet, scored", 0.5)]
+    assert step["products"][0]["product"] == "0.5 mg tablet, scored"  # tablets first
     assert d["sources"][0]["key"] == "fda-clonazepam-tablets"
 
 
@@ -99,3 +107,17 @@ def test_refusals(kwargs: dict[str, object], words: str) -> None:
     with pytest.raises(InputError) as info:
         propose_dosing("clonazepam", **kwargs)  # type: ignore[arg-type]
     assert words in str(info.value)
+
+
+def test_product_options_uk_solution_and_no_exact_product() -> None:
+    from benzoplan.safety import product_options
+    from benzoplan.units import Dose
+
+    opts = product_options("clonazepam", Dose("0.3 mg"), market="UK")
+    vols = [o for o in opts if o.volume is not None]
+    assert vols and vols[0].contains_ethanol
+    assert {round(o.volume.ml, 6) for o in vols if o.volume} == {3.0, 0.75}
+    assert product_options("clonazepam", Dose("0.3 mg"), market="US") == ()
+    # not splittable: a 1 mg tablet is never halved
+    assert all(o.count in (1.0, 2.0, 3.0, 4.0) or o.product.endswith("scored")
+               for o in product_options("clonazepam", Dose("0.5 mg")))

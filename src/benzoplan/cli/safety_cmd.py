@@ -99,12 +99,17 @@ def print_dosing(p: DosingProposal, out: Console) -> None:
     split = f" in {p.divided_doses} divided doses" if p.divided_doses else ""
     timing = f" {p.timing}" if p.timing else ""
     out.print(f"Start: {p.start} {per}{split}{timing}", highlight=False)
+    if p.start_products:
+        out.print(f"Each dose ({p.per_dose}): "
+                  + " or ".join(o.describe() for o in p.start_products), highlight=False)
     if p.titration:
         t = Table(title="Titration")
-        for col in ("day", "daily total", ""):
+        for col in ("day", "daily total", "each dose", "with", ""):
             t.add_column(col)
         for s in p.titration:
-            t.add_row(str(s.day), str(s.daily_total), "if needed" if s.if_needed else "")
+            how = s.products[0].describe() if s.products else "no exact product"
+            t.add_row(str(s.day), str(s.daily_total), str(s.per_dose), how,
+                      "if needed" if s.if_needed else "")
         out.print(t)
     if p.maximum is not None:
         out.print(f"Maximum: {p.maximum} {'per day' if p.maximum_per == 'day' else 'per dose'}",

@@ -7,8 +7,10 @@ from benzoplan.safety.dependence import DependenceRisk, RiskInput, dependence_ri
 from benzoplan.safety.dosing import (
     DosingProposal,
     LabelDosing,
+    ProductOption,
     TitrationStep,
     label_dosing,
+    product_options,
     propose_dosing,
 )
 from benzoplan.safety.engine import (
@@ -44,6 +46,7 @@ __all__ = [
     "MedicineMatch",
     "MonitoringDates",
     "PatientRecord",
+    "ProductOption",
     "Regimen",
     "RiskInput",
     "ScheduleItem",
@@ -55,6 +58,7 @@ __all__ = [
     "dependence_risk",
     "label_dosing",
     "monitoring_schedule",
+    "product_options",
     "propose_dosing",
     "resolve_medicine",
     "safety_data",

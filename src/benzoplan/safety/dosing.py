@@ -20,9 +20,17 @@ from benzoplan.errors import DataError, InputError
 from benzoplan.safety.knowledge import OffLabelDosing, safety_data
 from benzoplan.safety.patient import known_indications
 from benzoplan.safety.vocabulary import INDICATION_ALIASES
-from benzoplan.units import Dose, ureg
+from benzoplan.units import Concentration, Dose, Volume, ureg
 
-__all__ = ["DosingProposal", "LabelDosing", "TitrationStep", "label_dosing", "propose_dosing"]
+__all__ = [
+    "DosingProposal",
+    "LabelDosing",
+    "ProductOption",
+    "TitrationStep",
+    "label_dosing",
+    "product_options",
+    "propose_dosing",
+]
 
 Per = Literal["day", "dose"]
 Population = Literal["adult", "pediatric", "older_adult"]
@@ -191,14 +199,74 @@ def label_dosing(drug: str | Drug, indication: str, *, age_years: float | None =
 
 
 @dataclass(frozen=True)
+class ProductOption:
+    """One way to give a dose with a marketed product: ``count`` units or ``volume`` mL."""
+
+    product: str  # the product's label, e.g. "0.5 mg tablet, scored"
+    form: str
+    count: float | None
+    volume: Volume | None
+    contains_ethanol: bool
+    source: str
+
+    def describe(self) -> str:
+        if self.volume is not None:
+            return f"{self.volume} of {self.product}"
+        n = self.count if self.count is not None else 0
+        return f"{'½' if n == 0.5 else f'{n:g}'} × {self.product}"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"product": self.product, "form": self.form,
+                                "source": self.source}
+        if self.count is not None:
+            data["count"] = self.count
+        if self.volume is not None:
+            data["volume"] = self.volume.to_json()
+        if self.contains_ethanol:
+            data["contains_ethanol"] = True
+        return data
+
+
+_COUNTS = (1.0, 2.0, 3.0, 4.0)
+_HALVES = (0.5, 1.5)
+
+
+def product_options(drug: str | Drug, dose: Dose, *, market: str = "US",
+                    limit: int = 3) -> tuple[ProductOption, ...]:
+    """Products of the drug file that give ``dose`` exactly: whole units (up to 4), halves
+    of scored tablets, or a volume of an oral solution; fewest units first."""
+    d = drug if isinstance(drug, Drug) else get_drug(drug)
+    found: list[tuple[tuple[float, int, bool, str], ProductOption]] = []
+    for p in d.products_for(market):
+        if p.form in ("oral_solution", "oral_drops"):
+            conc = Concentration(p.strength.value, p.strength.unit)
+            vol = dose / conc
+            opt = ProductOption(p.label(), p.form, None, vol, p.contains_ethanol, p.source)
+            found.append(((99.0, 1, True, p.label()), opt))
+            continue
+        unit = p.unit_dose().mg
+        counts = _COUNTS + (_HALVES if p.splittable else ())
+        for n in counts:
+            if abs(n * unit - dose.mg) <= 1e-9 * max(1.0, dose.mg):
+                opt = ProductOption(p.label(), p.form, n, None, False, p.source)
+                key = (0.0 if n.is_integer() else 1.0, int(n * 2), p.form != "tablet", p.label())
+                found.append((key, opt))
+    found.sort(key=lambda x: x[0])
+    return tuple(opt for _, opt in found[:limit])
+
+
+@dataclass(frozen=True)
 class TitrationStep:
     day: int
     daily_total: Dose
     if_needed: bool  # beyond the usual target: only if response is insufficient
+    per_dose: Dose
+    products: tuple[ProductOption, ...]  # ways to give per_dose; empty if none exactly
 
     def to_json(self) -> dict[str, Any]:
         return {"day": self.day, "daily_total": self.daily_total.to_json(),
-                "if_needed": self.if_needed}
+                "if_needed": self.if_needed, "per_dose": self.per_dose.to_json(),
+                "products": [o.to_json() for o in self.products]}
 
 
 @dataclass(frozen=True)
@@ -211,6 +279,8 @@ class DosingProposal:
     start_per: Per
     divided_doses: int | None
     timing: str | None
+    per_dose: Dose
+    start_products: tuple[ProductOption, ...]
     titration: tuple[TitrationStep, ...]
     maximum: Dose | None
     maximum_per: Per | None
@@ -230,6 +300,8 @@ class DosingProposal:
             "start_per": self.start_per,
             "divided_doses": self.divided_doses,
             "timing": self.timing,
+            "per_dose": self.per_dose.to_json(),
+            "start_products": [o.to_json() for o in self.start_products],
             "titration": [s.to_json() for s in self.titration],
             "maximum": self.maximum.to_json() if self.maximum is not None else None,
             "maximum_per": self.maximum_per,
@@ -275,6 +347,13 @@ def propose_dosing(drug: str, indication: str, *, weight_kg: float | None = None
     assert start is not None
     start_per, start_dose = start
     mx = ld.maximum()
+    divided = (ld.entry.divided_doses if ld.entry is not None else None) or 1
+
+    def step_at(day: int, total: float, if_needed: bool) -> TitrationStep:
+        each = _r(total / divided)
+        return TitrationStep(day, _r(total), if_needed, each,
+                             product_options(ld.drug, each, market=market))
+
     notes: list[str] = []
     steps: list[TitrationStep] = []
     # Up to the usual target the label's own step (panic: 1 mg/day on day 3); beyond it, only
@@ -289,7 +368,7 @@ def propose_dosing(drug: str, indication: str, *, weight_kg: float | None = None
         target, (ceiling_dose, ceiling_name) = usual_low, top
         ceiling = ceiling_dose.mg
         day, total = 0, start_dose.mg
-        steps.append(TitrationStep(0, _r(total), False))
+        steps.append(step_at(0, total, False))
         optional = 0
         while total + 1e-9 < ceiling and optional < _MAX_OPTIONAL_STEPS:
             day += interval
@@ -300,7 +379,7 @@ def propose_dosing(drug: str, indication: str, *, weight_kg: float | None = None
             else:
                 total = min(total + slow.mg, ceiling)
                 optional += 1
-            steps.append(TitrationStep(day, _r(total), not to_target))
+            steps.append(step_at(day, total, not to_target))
         if total + 1e-9 < ceiling:
             by = f"{slow}" if slow == step else f"{slow}–{step}"
             notes.append(f"If needed, continue +{by} per day every {interval} days up to the "
@@ -312,9 +391,16 @@ def propose_dosing(drug: str, indication: str, *, weight_kg: float | None = None
     if ld.population == "older_adult":
         notes.append("Age ≥ 65: Beers Criteria advise avoiding benzodiazepines; if used, start "
                      "at the lowest dose and titrate slowly.")
+    per_dose = _r(start_dose.mg / divided) if start_per == "day" else _r(start_dose.mg)
+    start_products = product_options(ld.drug, per_dose, market=market)
+    if not start_products:
+        notes.append(f"No {market} product gives {per_dose} per dose exactly; round with the "
+                     "taper planner's product rounding or use an oral solution where one is "
+                     "marketed.")
     return DosingProposal(
         drug=ld.drug, indication=key, population=ld.population, on_label=ld.on_label,
-        start=_r(start_dose.mg), start_per=start_per,
+        start=_r(start_dose.mg), start_per=start_per, per_dose=per_dose,
+        start_products=start_products,
         divided_doses=ld.entry.divided_doses if ld.entry is not None else None,
         timing=ld.offlabel.timing if ld.offlabel is not None else None,
         titration=tuple(steps),
