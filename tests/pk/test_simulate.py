@@ -101,3 +101,12 @@ def test_shared_metabolite_adds_up() -> None:
                        + two.concentration["desmethyldiazepam"])
     pop = simulate(cdx.combined(dzp), population=20, grid=np.arange(0.0, 200.0, 1.0))
     assert pop.percentiles is not None
+
+
+def test_until_before_the_last_dose_summarises_the_window() -> None:
+    year = Regimen.daily("clonazepam", Dose("1 mg"), at=("08:00", "20:00"), days=365)
+    two_weeks = Regimen.daily("clonazepam", Dose("1 mg"), at=("08:00", "20:00"), days=14)
+    a = simulate(year, until_h=14 * 24 - 1, step_h=1.0, population=30)
+    b = simulate(two_weeks, until_h=14 * 24 - 1, step_h=1.0, population=30)
+    assert a.summary == b.summary
+    assert a.percentiles == b.percentiles

@@ -102,6 +102,8 @@ def simulate_command(
 ) -> None:
     """Plasma concentration, receptor occupancy and summaries of a daily regimen."""
     times = [t.strip() for a in at for t in a.split(",") if t.strip()]
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise InputError(f"plot file '{plot.name}' must end in .png or .svg", field="plot")
     if days < 1:
         raise InputError(f"--days must be at least 1, got {days}", field="days")
     subject = Subject(

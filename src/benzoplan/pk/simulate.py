@@ -204,6 +204,12 @@ def _t90(r: ExpSum) -> Array:
     return np.asarray((lo + hi) / 2)
 
 
+def _daily_mg(d: _Drug) -> float:
+    """The drug's total over the 24 h that end with its last dose."""
+    window = d.times > d.times[-1] - 24 + 1e-9
+    return float(d.amounts[window].sum())
+
+
 def _interval(times: Array) -> float | None:
     if times.size < 2:
         return None
@@ -310,7 +316,7 @@ def _analytic(
     trough_conc: dict[str, Array] = {}
     ss_conc: dict[str, Array] = {}
     for d, es in zip(drugs, evals, strict=True):
-        daily = regimen.daily_dose(d.name).mg
+        daily = _daily_mg(d)
         for species, e in es.items():
             # a metabolite shared by two drugs (desmethyldiazepam) is one molecule: add up
             trough_conc[species] = trough_conc.get(species, 0.0) + e.at(last, strict=True)
@@ -412,6 +418,9 @@ def simulate(
         raise InputError(f"models given for drugs not in the regimen: {sorted(unknown)}",
                          field="models")
     grid = _grid(drugs, grid, step_h, until_h)
+    # doses after the simulated window change nothing inside it: summaries use the window's
+    drugs = [_Drug(d.name, d.spec, d.times[keep], d.amounts[keep]) for d in drugs
+             if (keep := d.times <= grid[-1]).any()]
     params: dict[str, EffectParams] = {}
     for d in drugs:
         ep = effect_params(d.name)
