@@ -87,3 +87,17 @@ def test_subject_validation() -> None:
             Subject(**bad)  # type: ignore[arg-type]
     with pytest.raises(UnknownItem, match="carbamazepine"):
         Subject(comedications=("carbamazapine",))
+
+
+def test_json_round_trip_and_refusals() -> None:
+    r = Regimen.daily_steps("clonazepam", [
+        DailyStep(3, {"08:00": Dose("0.5 mg"), "20:00": Dose("0.5 mg")}),
+        DailyStep(3, {"20:00": Dose("0.25 mg")}),
+    ]).combined(Regimen.daily("diazepam", Dose("5 mg"), at="22:00", days=2), offset_h=24)
+    assert Regimen.from_json(r.to_json()) == r
+    with pytest.raises(InputError):
+        Regimen.from_json({"events": [{"drug": "clonazepam", "time_h": 0}]})
+    with pytest.raises(UnitError):
+        Regimen.from_json({"events": [{"drug": "clonazepam", "time_h": 0, "dose": 0.5}]})
+    with pytest.raises(InputError):
+        Regimen.from_json({"events": "x"})

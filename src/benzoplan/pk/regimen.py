@@ -276,3 +276,21 @@ class Regimen:
             "clock_origin_h": self.clock_origin_h,
             "start": self.start.isoformat() if self.start else None,
         }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Regimen:
+        """The inverse of :meth:`to_json` (events with ``{"value", "unit"}`` doses)."""
+        if not isinstance(obj, Mapping) or not isinstance(obj.get("events"), list):
+            raise InputError('a regimen is an object with an "events" list', field="events")
+        events = []
+        for i, e in enumerate(obj["events"]):
+            if not isinstance(e, Mapping) or set(e) != {"drug", "time_h", "dose"}:
+                raise InputError(f'event {i} needs exactly "drug", "time_h" and "dose"',
+                                 field="events")
+            events.append(DoseEvent(e["drug"], e["time_h"], Dose.from_json(e["dose"])))
+        start = obj.get("start")
+        try:
+            begin = dt.datetime.fromisoformat(start) if start else None
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"start '{start}' is not an ISO datetime", field="start") from exc
+        return cls(tuple(events), clock_origin_h=obj.get("clock_origin_h"), start=begin)
