@@ -558,7 +558,7 @@ def everything_bundle(base_url: str, resources: Sequence[Resource], *,
             raise InputError(f"{kind}/{r.id} is missing an id or listed twice",
                              field="resources")
         seen.add(key)
-        entries.append({"fullUrl": f"{base}/{kind}/{r.id}", "resource": to_json(r),
+        entries.append({"fullUrl": f"{base}/{kind}/{r.id}", "resource": r,
                         "search": {"mode": "match"}})
     when = timestamp or dt.datetime.now(dt.UTC)
     data: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset",
