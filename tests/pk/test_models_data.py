@@ -84,3 +84,15 @@ def test_schema_refuses_bad_models() -> None:
         mutate(bad)
         with pytest.raises(ValueError):
             PKModel.model_validate(bad)
+
+
+def test_public_surface_is_intentional() -> None:
+    import benzoplan.pk as pk
+
+    assert set(pk.__all__) == {
+        "Band", "DailyStep", "DoseEffect", "DoseEvent", "EffectParams", "ExpSum",
+        "HepaticImpairment", "ModelSpec", "Regimen", "SimulationResult", "Subject", "Summary",
+        "dose_effect", "effect_curve", "effect_params", "model_spec", "occupancy_curve",
+        "parse_clock", "pk_model", "simulate",
+    }
+    assert all(hasattr(pk, name) for name in pk.__all__)
