@@ -412,14 +412,6 @@ def plan_taper(request: TaperRequest) -> TaperPlan:
     """Plan a taper: givable steps, dispensing per fill, guideline findings (version 1)."""
     ctx = make_context(request)
     states = plan_states(ctx)
-    reductions = [st for st in states if st.kind == "taper"]
-    if reductions and all((st.deviation or "").startswith(FORCED) for st in reductions):
-        forms = ctx.tgt if ctx.tgt is not None else ctx.src
-        raise InputError(
-            f"the allowed {forms.drug} products ({forms.describe_forms()}) cannot make any step "
-            f"within the limit of {request.max_step.describe()}: every reduction would be "
-            "larger. Allow halving, quartering, orally disintegrating tablets or a liquid "
-            "(--liquid with --measure), or choose a larger --max-step.", field="max_step")
     steps = build_steps(ctx, states)
     fills, findings = finalise(ctx, steps)
     notes = [arrangement_note(ctx),
