@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,8 +20,12 @@ from benzoplan.api.security import TokenService
 from benzoplan.store import Actor, make_engine, make_sessionmaker, upgrade
 from benzoplan.store.models import User
 from benzoplan.store.passwords import configure_hasher
-from benzoplan.store.patients import add_alert, create_patient
+from benzoplan.store.patients import add_alert, add_safety_check, create_patient
+from benzoplan.store.plans import create_plan
 from benzoplan.store.users import create_clinic, create_user
+from benzoplan.taper import ScheduledDose, TaperRequest, plan_taper
+from benzoplan.taper._model import parse_time
+from benzoplan.units import Dose
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECRET = "test-secret-" + "x" * 40
@@ -76,6 +82,30 @@ class ClinicWorld:
     other_patient_id: str = ""  # a second patient of the same clinic, with its own user
     other_patient_user: User | None = None
     alert_ids: list[str] = field(default_factory=list)
+    plan_ids: dict[str, str] = field(default_factory=dict)  # patient id -> plan id
+
+
+RECORD = {"age_years": 46, "sex": "female", "weight": {"value": 70, "unit": "kg"},
+          "conditions": ["panic-disorder"], "alcohol_use": "none",
+          "regimen": {"drug": "clonazepam", "indication": "panic-disorder",
+                      "start_date": "2019-03-01",
+                      "schedule": [{"time": "08:00", "dose": "1 mg"},
+                                   {"time": "20:00", "dose": "1 mg"}]}}
+
+
+def taper_body(start: dt.date | None = None) -> dict[str, object]:
+    """A taper request (API JSON): clonazepam 1 mg twice daily."""
+    return {"drug": "clonazepam", "start": (start or dt.date.today()).isoformat(),
+            "doses": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}},
+                      {"time": "20:00", "dose": {"value": 1, "unit": "mg"}}]}
+
+
+@cache
+def plan_json() -> dict[str, object]:
+    req = TaperRequest(drug="clonazepam", start=dt.date.today(),
+                       doses=(ScheduledDose(parse_time("08:00"), Dose("1 mg")),
+                              ScheduledDose(parse_time("20:00"), Dose("1 mg"))))
+    return plan_taper(req).to_json()
 
 
 @dataclass
@@ -83,6 +113,10 @@ class World:
     a: ClinicWorld
     b: ClinicWorld
     tokens: TokenService
+
+    @property
+    def plan_ids_all(self) -> dict[str, str]:
+        return {**self.a.plan_ids, **self.b.plan_ids}
 
     def token(self, user: User) -> str:
         return self.tokens.issue(user)[0]
@@ -98,8 +132,8 @@ def build_clinic(s: Session, name: str) -> ClinicWorld:
         w.users[role] = create_user(s, clinic_id=clinic.id, username=f"{role}.{name}",
                                     password=PASSWORD, role=role, display_name=f"{role} {name}")
     doc = Actor(w.users["clinician"].id, "clinician", clinic.id)
-    p = create_patient(s, doc, name=f"Pat {name}", birth_date=None, sex=None, record={})
-    q = create_patient(s, doc, name=f"Other {name}", birth_date=None, sex=None, record={})
+    p = create_patient(s, doc, name=f"Pat {name}", birth_date=None, sex=None, record=RECORD)
+    q = create_patient(s, doc, name=f"Other {name}", birth_date=None, sex=None, record=RECORD)
     w.patient_id, w.other_patient_id = p.id, q.id
     w.users["patient"] = create_user(s, clinic_id=clinic.id, username=f"patient.{name}",
                                      password=PASSWORD, role="patient",
@@ -108,6 +142,8 @@ def build_clinic(s: Session, name: str) -> ClinicWorld:
                                        password=PASSWORD, role="patient",
                                        display_name=f"patient2 {name}", patient_id=q.id)
     for pid in (p, q):
+        w.plan_ids[pid.id] = create_plan(s, doc, pid, plan_json(), "initial plan")[0].id
+        add_safety_check(s, doc, pid, {"findings": []})
         for i in range(5):
             w.alert_ids.append(add_alert(s, doc, pid, level="warning", code=f"test-{i}",
                                          why="test", action="review", source=None).id)

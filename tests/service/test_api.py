@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,14 @@ from benzoplan.api import create_app
 from benzoplan.errors import InputError
 from benzoplan.store import Base
 
-from .conftest import PASSWORD, SECRET, World, settings_for
+from .conftest import PASSWORD, SECRET, World, settings_for, taper_body
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """Request handling is backend-independent: these run on SQLite only (the store,
+    migration, matrix and concurrency tests cover PostgreSQL)."""
+    return f"sqlite:///{tmp_path / 'api.db'}"
 
 
 def _counts(engine: Engine) -> dict[str, int]:
@@ -117,13 +126,16 @@ def test_patient_update_is_optimistic(client: TestClient, world: World) -> None:
 def test_diary_post_is_idempotent(client: TestClient, world: World) -> None:
     h = world.headers(world.a.users["patient"])
     url = f"/api/v1/patients/{world.a.patient_id}/diary"
-    entry = {"id": "e-1", "date": "2026-01-05", "kind": "note", "data": {"text": "slept badly"}}
+    entry = {"id": "e-1", "date": "2026-01-05", "kind": "symptoms",
+             "data": {"ratings": {"insomnia": 2}}}
     first = client.post(url, json=entry, headers=h)
     again = client.post(url, json=entry, headers=h)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
-    _is_problem(client.post(url, json={**entry, "data": {"text": "other"}}, headers=h), 409,
-                "id")
+    _is_problem(client.post(url, json={**entry, "data": {"ratings": {"insomnia": 3}}},
+                            headers=h), 409, "id")
+    # another id for the same day and kind: one entry per day and slot
+    _is_problem(client.post(url, json={**entry, "id": "e-2"}, headers=h), 409, "body.date")
     listed = client.get(url, headers=h).json()
     assert listed["total"] == 1
 
@@ -133,7 +145,7 @@ def test_lists_are_paginated(client: TestClient, world: World) -> None:
     url = f"/api/v1/patients/{world.a.patient_id}/diary"
     for i in range(7):
         client.post(url, headers=h, json={"id": f"p{i}", "date": f"2026-01-{i + 1:02d}",
-                                          "kind": "note", "data": {}})
+                                          "kind": "symptoms", "data": {"ratings": {}}})
     seen: list[str] = []
     for offset in (0, 3, 6):
         page = client.get(url, params={"limit": 3, "offset": offset}, headers=h).json()
@@ -144,6 +156,7 @@ def test_lists_are_paginated(client: TestClient, world: World) -> None:
     _is_problem(client.get(url, params={"limit": 10_000}, headers=h), 422, "query.limit")
 
 
+NONE = {"ratings": {}}
 # (who, method, path, body, expected status, expected field)
 BadCase = tuple[str, str, Callable[[World], str], Any, int, str | None]
 BAD: list[BadCase] = [
@@ -186,18 +199,18 @@ BAD: list[BadCase] = [
     ("clinician", "POST", lambda w: f"/api/v1/alerts/{w.b.alert_ids[0]}/acknowledge", {}, 404,
      "path.alert_id"),
     ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
-     {"id": "x", "date": "2026-13-01", "kind": "note", "data": {}}, 422, "body.date"),
+     {"id": "x", "date": "2026-13-01", "kind": "symptoms", "data": NONE}, 422, "body.date"),
     ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
-     {"id": "x", "date": "2999-01-01", "kind": "note", "data": {}}, 422, "body.date"),
+     {"id": "x", "date": "2999-01-01", "kind": "symptoms", "data": NONE}, 422, "body.date"),
     ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
-     {"id": "bad id with spaces", "date": "2026-01-01", "kind": "note", "data": {}}, 422,
+     {"id": "bad id with spaces", "date": "2026-01-01", "kind": "symptoms", "data": NONE}, 422,
      "body.id"),
     ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
      {"id": "x", "date": "2026-01-01", "kind": "dream", "data": {}}, 422, "body.kind"),
     ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.other_patient_id}/diary",
-     {"id": "x", "date": "2026-01-01", "kind": "note", "data": {}}, 404, "path.patient_id"),
+     {"id": "x", "date": "2026-01-01", "kind": "symptoms", "data": NONE}, 404, "path.patient_id"),
     ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
-     {"id": "x", "date": "2026-01-01", "kind": "note", "data": {"t": "x" * 300_000}}, 413,
+     {"id": "x", "date": "2026-01-01", "kind": "symptoms", "data": {"t": "x" * 300_000}}, 413,
      "body"),
     ("admin", "POST", lambda w: "/api/v1/users",
      {"username": "new.user", "display_name": "N", "role": "wizard", "password": "p" * 12},
@@ -215,10 +228,46 @@ BAD: list[BadCase] = [
      {"active": False}, 404, "user_id"),
     ("clinician", "POST", lambda w: "/api/v1/convert",
      {"dose": {"value": 2, "unit": "mg"}, "drug": "clonazepam", "to": "diazepam",
-      "table": "nope"}, 422, "table"),
+      "table": "nope"}, 422, "body.table"),
     ("clinician", "POST", lambda w: "/api/v1/convert",
      {"dose": {"value": "two", "unit": "mg"}, "drug": "clonazepam", "to": "diazepam"}, 422,
      "body.dose.value"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
+     {"id": "x", "date": "2026-01-01", "kind": "symptoms", "data": {"ratings": {"anxiety": 9}}},
+     422, "body.data.ratings"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
+     {"id": "x", "date": "2026-01-01", "kind": "symptoms", "data": {"ratings": {"gout": 1}}},
+     422, "body.data.ratings"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
+     {"id": "x", "date": "2026-01-01", "kind": "seizure", "data": {"count": 2}}, 422,
+     "body.data"),
+    ("patient", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/diary",
+     lambda w: {"id": "x", "date": dt.date.today().isoformat(), "kind": "dose",
+                "data": {"slot": "03:00", "status": "taken"}}, 422, "body.data.slot"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/plans",
+     lambda w: {"request": {**taper_body(), "strategy": "cold-turkey"}}, 422,
+     "body.request.strategy"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/plans",
+     lambda w: {"request": {**taper_body(), "max_step": {"value": 100, "unit": "%"}}}, 422,
+     None),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/plans",
+     lambda w: {"request": {**taper_body(), "interval": {"value": 2, "unit": "mg"}}}, 422,
+     "body.request.interval"),
+    ("clinician", "POST", lambda w: f"/api/v1/plans/{w.a.plan_ids[w.a.patient_id]}/versions",
+     {"base_version": 1, "kind": "hold", "effective": "2999-01-01", "reason": "x"}, 422,
+     "body.effective"),
+    ("clinician", "POST", lambda w: f"/api/v1/plans/{w.a.plan_ids[w.a.patient_id]}/versions",
+     lambda w: {"base_version": 1, "kind": "slow", "factor": 0.5, "reason": "x",
+                "effective": dt.date.today().isoformat()}, 422, "body.factor"),
+    ("clinician", "POST", lambda w: f"/api/v1/plans/{w.b.plan_ids[w.b.patient_id]}/versions",
+     lambda w: {"base_version": 1, "kind": "hold", "reason": "x",
+                "effective": dt.date.today().isoformat()}, 404, "path.plan_id"),
+    ("clinician", "POST", lambda w: f"/api/v1/patients/{w.a.patient_id}/instruments",
+     {"instrument": "isi", "date": "2026-01-01", "answers": {"1": 9}}, 422, None),
+    ("clinician", "POST", lambda w: "/api/v1/score",
+     {"instrument": "nope", "answers": {}}, 422, "body.instrument"),
+    ("clinician", "PATCH", lambda w: f"/api/v1/patients/{w.a.patient_id}",
+     {"version": 1, "record": {"age_years": 500}}, 422, None),
     ("clinician", "GET", lambda w: "/api/v1/nowhere", None, 404, None),
     ("clinician", "DELETE", lambda w: "/api/v1/patients", None, 405, None),
 ]

@@ -21,10 +21,13 @@ from fastapi.testclient import TestClient
 from benzoplan.api import create_app
 from benzoplan.interop.cds_hooks import cards_for
 
-from .conftest import PASSWORD, World, settings_for
+from .conftest import PASSWORD, RECORD, World, plan_json, settings_for, taper_body
 
 ROLES = ("clinician", "pharmacist", "patient", "admin", "anonymous")
 SIGNED_IN = frozenset({"clinician", "pharmacist", "patient", "admin"})
+STAFF = frozenset({"clinician", "pharmacist"})
+PLAN_READERS = frozenset({"clinician", "pharmacist", "patient"})
+ISI_ZERO = {str(n): 0 for n in range(1, 8)}
 PUBLIC = SIGNED_IN | {"anonymous"}
 Scope = Literal["none", "own", "same-clinic-other", "other-clinic"]
 Resource = Literal["patient", "alert", "user", "plan"] | None
@@ -93,7 +96,8 @@ RULES: dict[tuple[str, str], Rule] = {
                                                           "patient"),
     ("POST", "/api/v1/patients/{patient_id}/diary"): Rule(
         frozenset({"patient"}), "patient",
-        body=lambda w: {"id": f"m{_n()}", "date": "2026-01-01", "kind": "note", "data": {}}),
+        body=lambda w: {"id": f"m{_n()}", "date": dt.date.today().isoformat(),
+                        "kind": "symptoms", "data": {"ratings": {"anxiety": 1}}}),
     ("GET", "/api/v1/patients/{patient_id}/alerts"): Rule(frozenset({"clinician"}), "patient"),
     ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): Rule(frozenset({"clinician"}), "alert",
                                                             body=lambda w: {}),
@@ -108,6 +112,39 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/cds-services/{service_id}/feedback"): Rule(
         frozenset({"clinician", "pharmacist"}), body=_feedback,
         path_params={"service_id": _SIGN}),
+    ("GET", "/api/v1/plans"): Rule(STAFF),
+    ("GET", "/api/v1/patients/{patient_id}/plans"): Rule(PLAN_READERS, "patient"),
+    ("POST", "/api/v1/patients/{patient_id}/plans"): Rule(
+        frozenset({"clinician"}), "patient", body=lambda w: {"request": taper_body()}),
+    ("GET", "/api/v1/plans/{plan_id}"): Rule(PLAN_READERS, "plan"),
+    ("GET", "/api/v1/plans/{plan_id}/versions"): Rule(PLAN_READERS, "plan"),
+    ("GET", "/api/v1/plans/{plan_id}/versions/{version}"): Rule(PLAN_READERS, "plan"),
+    ("GET", "/api/v1/plans/{plan_id}/dispensing"): Rule(PLAN_READERS, "plan"),
+    ("POST", "/api/v1/plans/{plan_id}/versions"): Rule(
+        frozenset({"clinician"}), "plan", body=lambda w: {
+            "base_version": 1, "kind": "hold", "days": 7, "reason": "withdrawal rising",
+            "effective": (dt.date.today() + dt.timedelta(days=20)).isoformat()}),
+    ("POST", "/api/v1/patients/{patient_id}/safety"): Rule(frozenset({"clinician"}), "patient",
+                                                           body=lambda w: {}),
+    ("GET", "/api/v1/patients/{patient_id}/safety"): Rule(frozenset({"clinician"}), "patient"),
+    ("GET", "/api/v1/patients/{patient_id}/safety/latest"): Rule(frozenset({"clinician"}),
+                                                                  "patient"),
+    ("POST", "/api/v1/patients/{patient_id}/instruments"): Rule(
+        frozenset({"clinician"}), "patient", body=lambda w: {
+            "instrument": "isi", "date": dt.date.today().isoformat(), "answers": ISI_ZERO}),
+    ("GET", "/api/v1/patients/{patient_id}/instruments"): Rule(frozenset({"clinician"}),
+                                                                "patient"),
+    ("POST", "/api/v1/patients/{patient_id}/monitor"): Rule(frozenset({"clinician"}),
+                                                             "patient", body=lambda w: None),
+    ("POST", "/api/v1/simulate"): Rule(SIGNED_IN, body=lambda w: {
+        "drug": "clonazepam", "dose": {"value": 0.5, "unit": "mg"}, "at": ["22:00"]}),
+    ("POST", "/api/v1/taper"): Rule(SIGNED_IN, body=lambda w: taper_body()),
+    ("POST", "/api/v1/check"): Rule(SIGNED_IN, body=lambda w: {"patient": RECORD}),
+    ("POST", "/api/v1/score"): Rule(SIGNED_IN, body=lambda w: {"instrument": "isi",
+                                                                "answers": ISI_ZERO}),
+    ("GET", "/api/v1/instruments"): Rule(SIGNED_IN),
+    ("POST", "/api/v1/monitor"): Rule(SIGNED_IN, body=lambda w: {
+        "plan": plan_json(), "diary": []}),
 }
 
 
@@ -151,6 +188,10 @@ def _ids(w: World, resource: Resource, scope: Scope, used: dict[str, int]) -> di
                                      else ""),
                "other-clinic": w.b.users["pharmacist"].id}[scope]
         return {"user_id": uid}
+    if resource == "plan":
+        pid = {"own": w.a.patient_id, "same-clinic-other": w.a.other_patient_id,
+               "other-clinic": w.b.patient_id}[scope]
+        return {"plan_id": w.plan_ids_all[pid], "version": "1"}
     raise AssertionError(resource)
 
 
@@ -160,7 +201,7 @@ def expected_allowed(rule: Rule, role: str, scope: Scope) -> bool:
     if scope == "other-clinic":
         return False
     return not (scope == "same-clinic-other" and role in rule.self_only_roles
-                and rule.resource == "patient")
+                and rule.resource in ("patient", "plan"))
 
 
 def test_authorization_matrix(client: TestClient, world: World) -> None:

@@ -18,8 +18,12 @@ from benzoplan.api.routes import (
     diary,
     fhir,
     health,
+    instruments,
+    monitoring,
     operations,
     patients,
+    plans,
+    safety,
     users,
 )
 from benzoplan.api.security import SigninLimiter, TokenService
@@ -45,7 +49,8 @@ Decision support only: every output is for a clinician to review.
 def api_router() -> APIRouter:
     """Every ``/api/v1`` route, by topic."""
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, patients, diary, alerts, operations, audit):
+    for module in (auth, users, patients, plans, diary, safety, instruments, monitoring, alerts,
+                   operations, audit):
         api.include_router(module.router)
     return api
 

@@ -1,8 +1,9 @@
 """The demo clinic that ``benzoplan serve --demo`` (``make run``) starts with.
 
 A clinician, a pharmacist, an admin and a patient on clonazepam 1 mg twice daily (08:00 and
-20:00, panic disorder, since 2019) with two weeks of diary. Passwords are random on every
-run (re-running resets them) and returned so the caller can print them.
+20:00, panic disorder, since 2019) with a safety check, a taper plan that began 13 days ago and
+two weeks of diary (doses taken, withdrawal symptoms rising in the second week). Passwords
+are random on every run (re-running resets them) and returned so the caller can print them.
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benzoplan.store import diary, patients
+from benzoplan.monitoring import PlanView
+from benzoplan.safety import PatientRecord, check
+from benzoplan.store import diary, patients, plans
 from benzoplan.store.common import Actor
 from benzoplan.store.models import Clinic, Patient, User
 from benzoplan.store.passwords import hash_password
 from benzoplan.store.users import create_clinic, create_user
+from benzoplan.taper import ScheduledDose, TaperRequest, plan_taper
+from benzoplan.taper._model import parse_time
+from benzoplan.units import Dose
 
 __all__ = ["DEMO_CLINIC", "DemoSignIn", "seed_demo"]
 
@@ -89,19 +95,36 @@ def seed_demo(session: Session, *, today: date | None = None) -> tuple[str, list
     me = session.scalar(select(User).where(User.username == "alex.demo"))
     assert me is not None
     self_actor = Actor(me.id, "patient", clinic.id, patient.id)
+    patients.add_safety_check(session, doctor, patient,
+                              check(PatientRecord.model_validate(_record()),
+                                    today=today).to_json())
+    start = today - timedelta(days=13)
+    plan = plan_taper(TaperRequest(
+        drug="clonazepam", start=start, years_of_use=7.0, indication="panic disorder",
+        doses=(ScheduledDose(parse_time("08:00"), Dose("1 mg")),
+               ScheduledDose(parse_time("20:00"), Dose("1 mg")))))
+    plans.create_plan(session, doctor, patient, plan.to_json(), "initial plan")
+    view = PlanView.of(plan)
     for i in range(14):
-        day = today - timedelta(days=13 - i)
+        day = start + timedelta(days=i)
         entries: list[tuple[str, dict[str, Any]]] = [
-            ("doses", {"taken": ["08:00", "20:00"], "missed": [], "extra": []}),
-            ("symptoms", {"symptoms": {"anxiety": _ANXIETY[i], "insomnia": _INSOMNIA[i]}}),
+            (f"dose-{slot}", {"slot": slot, "status": "taken"}) for slot in view.slots_on(day)
         ]
-        for kind, data in entries:
-            diary.put_entry(session, self_actor, patient, client_id=f"demo-{day}-{kind}",
+        entries.append(("symptoms", {"ratings": {"anxiety": _ANXIETY[i],
+                                                 "insomnia": _INSOMNIA[i]}}))
+        for name, data in entries:
+            kind = "dose" if name.startswith("dose") else name
+            diary.put_entry(session, self_actor, patient, client_id=f"demo-{day}-{name}",
                             entry_date=day, kind=kind, data=data)
     session.commit()
     return patient.id, signins
 
 
 def _record() -> dict[str, Any]:
-    return {"age": 46, "weight": {"value": 70, "unit": "kg"}, "sex": "female",
-            "conditions": ["panic disorder"]}
+    """The safety engine's PatientRecord JSON for the demo patient."""
+    return {"age_years": 46, "sex": "female", "weight": {"value": 70, "unit": "kg"},
+            "conditions": ["panic-disorder"], "alcohol_use": "occasional", "drives": True,
+            "regimen": {"drug": "clonazepam", "indication": "panic-disorder",
+                        "start_date": "2019-03-01",
+                        "schedule": [{"time": "08:00", "dose": "1 mg"},
+                                     {"time": "20:00", "dose": "1 mg"}]}}

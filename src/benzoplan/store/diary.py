@@ -20,7 +20,7 @@ from benzoplan.store import audit
 from benzoplan.store.common import Actor, Page, paginate
 from benzoplan.store.models import DiaryEntry, Patient
 
-__all__ = ["list_entries", "put_entry"]
+__all__ = ["entries_between", "list_entries", "put_entry"]
 
 
 def _find(session: Session, patient_id: str, client_id: str) -> DiaryEntry | None:
@@ -72,3 +72,19 @@ def list_entries(session: Session, actor: Actor, patient: Patient, *, limit: int
                  patient_id=patient.id, clinic_id=patient.clinic_id,
                  detail={"count": len(page.items), "offset": offset})
     return page
+
+
+def entries_between(session: Session, actor: Actor, patient: Patient, *, since: date,
+                    until: date, purpose: str) -> list[DiaryEntry]:
+    """Every entry dated ``since``–``until`` (oldest first, then by write time), audited as a
+    read for ``purpose``."""
+    rows = session.scalars(
+        select(DiaryEntry)
+        .where(DiaryEntry.patient_id == patient.id, DiaryEntry.entry_date >= since,
+               DiaryEntry.entry_date <= until)
+        .order_by(DiaryEntry.entry_date, DiaryEntry.created_at, DiaryEntry.id)
+    ).all()
+    audit.record(session, actor_id=actor.id, action="read", entity="diary_entry",
+                 patient_id=patient.id, clinic_id=patient.clinic_id,
+                 detail={"count": len(rows), "purpose": purpose})
+    return list(rows)

@@ -32,12 +32,15 @@ __all__ = [
     "create_patient",
     "get_alert",
     "get_patient",
+    "instrument_results_between",
+    "latest_safety_check",
     "list_alerts",
     "list_instrument_results",
     "list_patients",
     "list_regimens",
     "list_safety_checks",
     "load_patient",
+    "open_alert_keys",
     "update_patient",
 ]
 
@@ -205,3 +208,33 @@ def acknowledge_alert(session: Session, actor: Actor, patient: Patient, alert: A
     session.refresh(alert)
     _audit(session, actor, "update", "alert", alert.id, patient, acknowledged=True)
     return alert
+
+
+def instrument_results_between(session: Session, actor: Actor, patient: Patient, *,
+                               since: date, until: date,
+                               purpose: str) -> list[InstrumentResult]:
+    rows = session.scalars(
+        select(InstrumentResult)
+        .where(InstrumentResult.patient_id == patient.id, InstrumentResult.taken_on >= since,
+               InstrumentResult.taken_on <= until)
+        .order_by(InstrumentResult.taken_on, InstrumentResult.created_at)
+    ).all()
+    _audit(session, actor, "read", "instrument_result", None, patient, count=len(rows),
+           purpose=purpose)
+    return list(rows)
+
+
+def open_alert_keys(session: Session, patient: Patient) -> set[tuple[str, str]]:
+    """(code, entries) of the patient's alerts, so an evaluation does not raise one twice."""
+    rows = session.execute(select(Alert.code, Alert.detail)
+                           .where(Alert.patient_id == patient.id)).all()
+    return {(code, ",".join(detail.get("entries", []))) for code, detail in rows}
+
+
+def latest_safety_check(session: Session, actor: Actor, patient: Patient) -> SafetyCheck:
+    c = session.scalar(select(SafetyCheck).where(SafetyCheck.patient_id == patient.id)
+                       .order_by(SafetyCheck.created_at.desc(), SafetyCheck.id).limit(1))
+    if c is None:
+        raise NotFound(f"patient {patient.id} has no safety check yet", field="patient_id")
+    _audit(session, actor, "read", "safety_check", c.id, patient)
+    return c

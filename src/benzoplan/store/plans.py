@@ -25,6 +25,7 @@ __all__ = [
     "create_plan",
     "current_version",
     "get_version",
+    "latest_plan",
     "list_clinic_plans",
     "list_plans",
     "list_versions",
@@ -50,6 +51,13 @@ def create_plan(session: Session, actor: Actor, patient: Patient, body: dict[str
     session.flush()
     _audit(session, actor, "create", plan, patient.clinic_id, version=1)
     return plan, v
+
+
+def latest_plan(session: Session, patient: Patient) -> TaperPlanRecord | None:
+    """The patient's most recently created plan (the one in force), without an audit event."""
+    return session.scalar(select(TaperPlanRecord).where(TaperPlanRecord.patient_id == patient.id)
+                          .order_by(TaperPlanRecord.created_at.desc(), TaperPlanRecord.id)
+                          .limit(1))
 
 
 def load_plan(session: Session, plan_id: str) -> TaperPlanRecord:

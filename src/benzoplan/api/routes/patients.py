@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import Field, field_validator
 
+from benzoplan.api.core_io import patient_record
 from benzoplan.api.deps import DB, PageParams, PatientAccess, patient_access, require_roles
 from benzoplan.api.schemas import DoseJSON, DrugName, Model, Out, PageOf, PastDate
 from benzoplan.errors import InputError
@@ -67,6 +68,8 @@ def patients_list(actor: Clinician, db: DB, page: PageParams,
 @router.post("/patients", summary="Record a new patient", response_model=PatientOut,
              status_code=status.HTTP_201_CREATED)
 def patients_create(body: PatientIn, actor: Clinician, db: DB) -> PatientOut:
+    if body.record:
+        patient_record(body.record, "body.record")
     p = repo.create_patient(db, actor, name=body.name, birth_date=body.birth_date, sex=body.sex,
                             record=body.record)
     return PatientOut.model_validate(p)
@@ -84,6 +87,8 @@ def patients_update(body: PatientPatch, access: ClinicianPatient, db: DB) -> Pat
     if not changes:
         raise InputError("nothing to change: send at least one field besides version",
                          field="body")
+    if body.record:
+        patient_record(body.record, "body.record")
     p = repo.update_patient(db, access.actor, access.patient, expected_version=body.version,
                             changes=changes)
     return PatientOut.model_validate(p)
