@@ -95,7 +95,7 @@ def test_everything_bundle(client: TestClient, world: World, engine: Engine) -> 
     assert bundle.type == "searchset" and bundle.total == len(bundle.entry)
     kinds = [type(e.resource).__name__ for e in bundle.entry]
     assert kinds[0] == "Patient" and bundle.entry[0].resource.id == pid
-    assert kinds.count("CarePlan") == 1
+    assert kinds.count("CarePlan") == 2  # the world's plan and the one seeded here
     assert {"MedicationRequest", "DetectedIssue", "QuestionnaireResponse",
             "Observation"} <= set(kinds)
     for e in bundle.entry:
