@@ -210,7 +210,8 @@ def _session(engine: Engine) -> Session:
 
 @pytest.mark.parametrize("case", [
     "bad-json", "not-object", "wrong-hook", "no-context", "bad-prefetch", "no-patient-prefetch",
-    "unknown-service", "feedback-unknown-card", "feedback-other-clinic",
+    "unknown-service", "long-hook-instance", "long-patient-id", "feedback-unknown-card",
+    "feedback-other-clinic",
     "feedback-bad-suggestion", "feedback-bad-reason", "feedback-no-timestamp",
     "feedback-unknown-field"])
 def test_bad_input_is_a_problem_and_changes_nothing(client: TestClient, world: World,
@@ -239,6 +240,12 @@ def test_bad_input_is_a_problem_and_changes_nothing(client: TestClient, world: W
         bad = copy.deepcopy(req)
         del bad["prefetch"]["patient"]
         kwargs, status, field = {"json": bad}, 412, "prefetch.patient"
+    elif case == "long-hook-instance":
+        kwargs, field = {"json": req | {"hookInstance": "x" * 101}}, "hookInstance"
+    elif case == "long-patient-id":
+        bad = copy.deepcopy(req)
+        bad["context"]["patientId"] = "p" * 201
+        kwargs, field = {"json": bad}, "context.patientId"
     elif case == "unknown-service":
         url, status, field = "/cds-services/nope", 404, "path.service_id"
     else:

@@ -53,6 +53,8 @@ __all__ = ["Feedback", "PrefetchMissing", "cards_for", "override_reasons", "pars
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
 SUMMARY_MAX = 139  # the specification: a summary of under 140 characters
+HOOK_INSTANCE_MAX = 100  # a UUID is 36; room for other unique-id forms
+PATIENT_ID_MAX = 200
 
 
 class _Frozen(BaseModel):
@@ -246,12 +248,18 @@ def _request_context(service: _Service, request: Mapping[str, Any],
     hook_instance = request.get("hookInstance")
     if not isinstance(hook_instance, str) or not hook_instance:
         raise InputError("hookInstance (a UUID string) is required", field="hookInstance")
+    if len(hook_instance) > HOOK_INSTANCE_MAX:
+        raise InputError(f"hookInstance is longer than {HOOK_INSTANCE_MAX} characters (it is "
+                         "a UUID)", field="hookInstance")
     context = request.get("context")
     if not isinstance(context, Mapping):
         raise InputError("context is required", field="context")
     patient_id = context.get("patientId")
     if not isinstance(patient_id, str) or not patient_id:
         raise InputError("context.patientId is required", field="context.patientId")
+    if len(patient_id) > PATIENT_ID_MAX:
+        raise InputError(f"context.patientId is longer than {PATIENT_ID_MAX} characters",
+                         field="context.patientId")
     raw_drafts = context.get("draftOrders")
     drafts: Bundle = _parse(Bundle, raw_drafts, "context.draftOrders")
     orders = _entries(drafts, MedicationRequest)
