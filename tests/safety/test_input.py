@@ -98,3 +98,10 @@ def test_unspecified_indication_is_unresolved_not_passed() -> None:
     assert [u.field for u in result.unresolved] == ["regimen.indication"]
     assert not {"dose-above-label-maximum", "off-label-use",
                 "indication-not-labelled-for-population"} & set(result.codes())
+
+
+def test_patient_json_schema_is_generated() -> None:
+    schema = PatientRecord.model_json_schema()
+    assert "weight" in schema["properties"] and "regimen" in schema["properties"]
+    text = json.dumps(schema)
+    assert "an amount with its unit" in text

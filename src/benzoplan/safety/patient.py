@@ -46,6 +46,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -94,10 +95,19 @@ def _to_dose(v: Any) -> Dose:
     raise UnitError(f"dose must be text such as '0.5 mg' or {{\"value\", \"unit\"}}, got {v!r}")
 
 
+_QUANTITY_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {"type": "string", "description": "an amount with its unit, e.g. '0.5 mg'"},
+        {"type": "object", "required": ["value", "unit"], "additionalProperties": False,
+         "properties": {"value": {"type": "number"}, "unit": {"type": "string"}}},
+    ]
+}
+
 DoseField = Annotated[
     Dose,
     BeforeValidator(_to_dose),
     PlainSerializer(lambda d: d.to_json(), return_type=dict),
+    WithJsonSchema(_QUANTITY_SCHEMA),
 ]
 
 
@@ -223,7 +233,9 @@ class PatientRecord(_Frozen):
     id: str | None = None
     age_years: float = Field(ge=0, le=130)
     sex: Sex
-    weight_kg: Annotated[float | None, BeforeValidator(weight_kg_from)] = Field(
+    weight_kg: Annotated[float | None, BeforeValidator(weight_kg_from),
+                         WithJsonSchema({"oneOf": [*_QUANTITY_SCHEMA["oneOf"],
+                                                   {"type": "null"}]})] = Field(
         default=None, alias="weight")
     pregnant: bool = False
     breastfeeding: bool = False
