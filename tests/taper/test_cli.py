@@ -83,7 +83,7 @@ def test_plot_written(tmp_path: Path) -> None:
     (["--market", "ES"], "no clonazepam products"),
     (["--strategy", "sideways"], "unknown strategy"),
     (["--liquid", "0.1 mg/mL"], "smallest volume"),
-    (["--strategy", "crossover", "--to", "diazepam", "--market", "AU"], "no clonazepam products"),
+    (["--strategy", "crossover", "--equivalence", "half = 10 mg"], "is not '<clonazepam"),
 ])
 def test_bad_input_exit_2(extra: list[str], message: str) -> None:
     args = list(BASE)

@@ -132,3 +132,16 @@ def test_insomnia_keeps_night_dose_and_says_why() -> None:
     assert all(_per_time(s, "clonazepam").get("08:00", 0) == 0
                for s in plan.steps[first_night_cut:])
     assert any("sleep is the problem" in n for n in plan.notes)
+
+
+def test_crossover_at_the_clinicians_own_equivalence() -> None:
+    """A chosen equivalence '1 mg = 10 mg' substitutes like the VA/DoD column of Table 7."""
+    own = plan_taper(TaperRequest(
+        drug="clonazepam", doses=regimen(("08:00", "0.5 mg"), ("22:00", "0.5 mg")),
+        start=START, strategy="crossover", equivalence="1 mg = 10 mg", years_of_use=3))
+    table = plan_taper(TaperRequest(
+        drug="clonazepam", doses=regimen(("08:00", "0.5 mg"), ("22:00", "0.5 mg")),
+        start=START, strategy="crossover", equivalence="va-dod", years_of_use=3))
+    assert [s.daily_total_mg for s in own.steps] == [s.daily_total_mg for s in table.steps]
+    assert own.parameters["equivalence_table"] == "chosen (1 mg = 10 mg)"
+    assert any(f.code == "crossover-equivalent-drop" for f in own.findings)

@@ -182,7 +182,8 @@ def taper_command(
     then: str = typer.Option("fixed-fraction", "--then",
                              help="Crossover: how the new drug is tapered"),
     equivalence: str | None = typer.Option(None, "--equivalence",
-                                           help="Crossover: equivalence table (ashton, va-dod)"),
+                                           help="Crossover: equivalence table (ashton, va-dod) or "
+                                           "your own, e.g. '0.5 mg = 10 mg'"),
     indication: str | None = typer.Option(None, "--indication", help="e.g. panic-disorder"),
     insomnia: bool = typer.Option(False, "--insomnia", help="Sleep is the problem: keep the "
                                   "night dose longest"),

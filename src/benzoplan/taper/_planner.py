@@ -87,6 +87,21 @@ def _ratio(drug: str, to: str, table: str | None) -> Fraction:
     return _exact(convert(Dose("1 mg"), drug, to=to, table=table).equivalent.mg)
 
 
+def _custom_ratio(text: str, source: str, target: str) -> Fraction:
+    """'0.5 mg = 10 mg': the clinician's own equivalence, source dose = target dose."""
+    left, _, right = text.partition("=")
+    try:
+        a, b = Dose(left.strip()), Dose(right.strip())
+    except InputError as exc:
+        raise InputError(f"equivalence '{text}' is not '<{source} dose> = <{target} dose>', "
+                         f"e.g. '0.5 mg = 10 mg' ({exc})", field="equivalence") from exc
+    ratio = _exact(b.mg) / _exact(a.mg)
+    if not Fraction(1, 1000) <= ratio <= 1000:
+        raise InputError(f"equivalence '{text}' gives {float(ratio):g} mg {target} per mg "
+                         f"{source}, outside any published table", field="equivalence")
+    return ratio
+
+
 @lru_cache(maxsize=64)
 def _effect_model(drugs: tuple[str, ...], ec50: Concentration | None) -> EffectModel:
     return EffectModel(drugs, ec50=ec50)
@@ -121,9 +136,13 @@ def make_context(request: TaperRequest) -> Context:
             raise InputError(f"a crossover needs another drug than {drug.name}", field="to")
         target = to.name
         tgt = ProductSet.build(to.name, request.market, request.target_products)
-        if table not in {v.table for v in drug.equivalence.values}:
-            convert(Dose("1 mg"), drug.name, to=to.name, table=table)  # names the tables
-        ratio = _ratio(drug.name, to.name, table)
+        if "=" in table:
+            ratio = _custom_ratio(table, drug.name, to.name)
+            table = f"chosen ({table.strip()})"
+        else:
+            if table not in {v.table for v in drug.equivalence.values}:
+                convert(Dose("1 mg"), drug.name, to=to.name, table=table)  # names the tables
+            ratio = _ratio(drug.name, to.name, table)
         de[to.name] = _ratio(to.name, "diazepam", report_table)
     effects = _effect_model((drug.name, *((target,) if target else ())), request.ec50)
     return Context(request=request, times=tuple(d.time for d in doses), source=drug.name,
