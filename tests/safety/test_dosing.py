@@ -121,3 +121,23 @@ def test_product_options_uk_solution_and_no_exact_product() -> None:
     # not splittable: a 1 mg tablet is never halved
     assert all(o.count in (1.0, 2.0, 3.0, 4.0) or o.product.endswith("scored")
                for o in product_options("clonazepam", Dose("0.5 mg")))
+
+
+@pytest.mark.parametrize(("age", "weight"), [(None, None), (40, 70), (8, None), (8, 25),
+                                             (70, 60), (15, 50)])
+def test_every_drug_file_indication_gives_a_proposal_or_a_clear_error(
+        age: float | None, weight: float | None) -> None:
+    from benzoplan.drugs import list_drugs
+    from benzoplan.errors import BenzoplanError
+
+    for d in list_drugs():
+        for i in d.indications:
+            try:
+                p = propose_dosing(d.name, i.indication, age_years=age, weight_kg=weight,
+                                   market=i.market)
+            except BenzoplanError as exc:
+                assert exc.message
+                continue
+            assert p.start.mg > 0 and p.source
+            if p.maximum is not None and p.titration:
+                assert p.titration[-1].daily_total.mg <= p.maximum.mg + 1e-9

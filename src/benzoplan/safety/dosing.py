@@ -344,7 +344,9 @@ def propose_dosing(drug: str, indication: str, *, weight_kg: float | None = None
     if not ld.found:
         raise InputError(f"no dosing to propose: {ld.gap}", field="indication")
     start = ld.start()
-    assert start is not None
+    if start is None:
+        raise InputError(f"the {market} label doses {ld.drug} for {key} per kg of body weight; "
+                         "give --weight", field="weight")
     start_per, start_dose = start
     mx = ld.maximum()
     divided = (ld.entry.divided_doses if ld.entry is not None else None) or 1
