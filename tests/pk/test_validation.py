@@ -158,7 +158,9 @@ def test_blocked_and_general_forms_agree(case: tuple) -> None:
     for r in unit_response(sample).values():
         a = evaluate(r, times, amounts, grid)
         b = evaluate_general(r, times, amounts, grid)
-        assert np.allclose(a, b, rtol=1e-10, atol=1e-13 * max(1.0, float(np.abs(b).max())))
+        # two float evaluations of sums of exponentials: near-zero levels (just after a dose,
+        # far down a chain) differ by rounding, so the absolute floor scales with the peak
+        assert np.allclose(a, b, rtol=1e-10, atol=1e-11 * max(1.0, float(np.abs(b).max())))
 
 
 @given(cases())
