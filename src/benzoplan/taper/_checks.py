@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from benzoplan.taper._model import FORCED as _FORCED
 from benzoplan.taper._model import Severity, TaperFinding, TaperStep
 from benzoplan.taper._rules import rule
 
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ["check_plan"]
 
-_FORCED = "no givable dose lies within the step limit;"
 
 
 def _finding(severity: Severity, code: str, message: str, rule_name: str,

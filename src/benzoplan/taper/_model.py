@@ -32,6 +32,8 @@ StepKind = Literal["taper", "crossover", "hold", "stop"]
 Severity = Literal["contraindicated", "major", "moderate", "minor", "info"]
 STRATEGIES: tuple[str, ...] = ("fixed-fraction", "hyperbolic", "linear", "crossover")
 DoseOrder = Literal["balanced", "night-last"]
+# how a step's deviation begins when the products forced a step larger than the limit
+FORCED = "no givable dose lies within the step limit;"
 
 
 def _q(mg: Fraction | float, unit: str = "mg") -> dict[str, Any]:

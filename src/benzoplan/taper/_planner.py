@@ -25,6 +25,7 @@ from benzoplan.taper._checks import check_plan
 from benzoplan.taper._dispense import dispensing
 from benzoplan.taper._effect import EffectModel
 from benzoplan.taper._model import (
+    FORCED,
     Administration,
     DoseOrder,
     Fill,
@@ -38,8 +39,6 @@ from benzoplan.taper._plan import TaperPlan
 from benzoplan.taper._products import ProductSet, fmt_mg
 from benzoplan.taper._rules import rule
 from benzoplan.units import Concentration, Dose
-
-FORCED = "no givable dose lies within the step limit;"
 
 __all__ = ["FORCED", "Context", "build_steps", "finalise", "make_context", "plan_states",
            "plan_taper"]
