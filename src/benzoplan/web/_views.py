@@ -23,8 +23,10 @@ __all__ = [
     "weeks",
 ]
 
-SEVERITY_ORDER = {"urgent": 0, "critical": 0, "contraindicated": 0, "high": 1, "warning": 1,
-                  "caution": 2, "moderate": 2, "info": 3, "low": 3}
+# Severity words of the safety engine (contraindicated … info), the taper planner's findings
+# and monitoring alerts (urgent, warning, info), most severe first: the order findings show in.
+SEVERITY_ORDER = {"urgent": 0, "contraindicated": 0, "error": 0, "major": 1, "warning": 2,
+                  "moderate": 2, "minor": 3, "info": 4}
 
 
 def fmt_qty(q: Mapping[str, Any] | None) -> str:

@@ -58,7 +58,17 @@ async function submitEntry(event) {
   out.textContent = "Saving…";
   try {
     const resp = await send(form, body, 3);
-    const result = await resp.json();
+    let result;
+    try {
+      result = await resp.json();
+    } catch (err) {
+      result = {
+        ok: false,
+        detail: resp.status === 401
+          ? "your sign-in has expired; sign in again (reload the page)"
+          : "the server answered " + resp.status,
+      };
+    }
     if (result.alerts && result.alerts.length || result.emergency) showEmergency(result);
     if (result.ok) {
       out.className = "result ok";
