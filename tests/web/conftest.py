@@ -3,6 +3,7 @@ SQLite database, extra records made through the JSON API, and Debian's headless 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -44,6 +45,11 @@ class Site:
     base: str
     signins: dict[str, tuple[str, str]]
     patient_id: str
+    # Casey: a patient of the clinic on a taper that began a week ago, with a safety check and
+    # no diary yet; Blake: a patient of the clinic without a plan.
+    casey_id: str = ""
+    casey_signin: tuple[str, str] = ("", "")
+    casey_plan_id: str = ""
     other_patient_id: str = ""
     other_signin: tuple[str, str] = ("", "")
     log: list[str] = field(default_factory=list)
@@ -53,8 +59,11 @@ class Site:
         return signin_token(self.base, user, password)
 
     def api(self, role: str) -> httpx.Client:
+        return self.client(self.token(role))
+
+    def client(self, token: str) -> httpx.Client:
         return httpx.Client(base_url=self.base + "/api/v1", timeout=30,
-                            headers={"Authorization": f"Bearer {self.token(role)}"})
+                            headers={"Authorization": f"Bearer {token}"})
 
 
 def signin_token(base: str, username: str, password: str) -> str:
@@ -103,27 +112,59 @@ def _start(tmp: Path) -> tuple[subprocess.Popen[str], Site]:
     return proc, Site(base, signins, patient[1], log=log)
 
 
-def _other_patient(site: Site) -> None:
-    """A second patient of the clinic with their own sign-in (made through the API)."""
-    with site.api("clinician") as doctor:
-        r = doctor.post("/patients", json={"name": "Blake Other", "birth_date": "1975-06-01",
-                                           "sex": "male"})
-        r.raise_for_status()
-        site.other_patient_id = r.json()["id"]
+CASEY_RECORD = {
+    "age_years": 52, "sex": "female", "weight": {"value": 64, "unit": "kg"},
+    "conditions": ["panic-disorder"], "alcohol_use": "occasional",
+    "regimen": {"drug": "clonazepam", "indication": "panic-disorder", "start_date": "2020-05-01",
+                "schedule": [{"time": "08:00", "dose": "0.5 mg"},
+                             {"time": "20:00", "dose": "0.5 mg"}]},
+}
+
+
+def _ok(r: httpx.Response) -> dict[str, Any]:
+    assert r.status_code < 300, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _patient_user(site: Site, admin: httpx.Client, username: str, patient_id: str
+                  ) -> tuple[str, str]:
     password = os.urandom(12).hex()
-    with site.api("admin") as admin:
-        r = admin.post("/users", json={"username": "blake.other", "display_name": "Blake Other",
-                                       "role": "patient", "password": password,
-                                       "patient_id": site.other_patient_id})
-        r.raise_for_status()
-    site.other_signin = ("blake.other", password)
+    _ok(admin.post("/users", json={"username": username, "display_name": username.title(),
+                                   "role": "patient", "password": password,
+                                   "patient_id": patient_id}))
+    return username, password
+
+
+def _seed(site: Site) -> None:
+    """The records the tests use, made through the JSON API as a clinic would."""
+    start = dt.date.today() - dt.timedelta(days=7)
+    with site.api("clinician") as doctor, site.api("admin") as admin:
+        casey = _ok(doctor.post("/patients", json={
+            "name": "Casey Fresh", "birth_date": "1974-02-03", "sex": "female",
+            "record": CASEY_RECORD}))
+        site.casey_id = casey["id"]
+        _ok(doctor.post(f"/patients/{site.casey_id}/regimens", json={
+            "drug": "clonazepam", "indication": "panic disorder", "start": "2020-05-01",
+            "schedule": [{"time": "08:00", "dose": {"value": 0.5, "unit": "mg"}},
+                         {"time": "20:00", "dose": {"value": 0.5, "unit": "mg"}}]}))
+        _ok(doctor.post(f"/patients/{site.casey_id}/safety", json={}))
+        plan = _ok(doctor.post(f"/patients/{site.casey_id}/plans", json={"request": {
+            "drug": "clonazepam", "start": start.isoformat(), "years_of_use": 6,
+            "doses": [{"time": "08:00", "dose": {"value": 0.5, "unit": "mg"}},
+                      {"time": "20:00", "dose": {"value": 0.5, "unit": "mg"}}]}}))
+        site.casey_plan_id = plan["id"]
+        site.casey_signin = _patient_user(site, admin, "casey.fresh", site.casey_id)
+        blake = _ok(doctor.post("/patients", json={"name": "Blake Other", "sex": "male"}))
+        site.other_patient_id = blake["id"]
+        site.other_signin = _patient_user(site, admin, "blake.other", site.other_patient_id)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     proc, s = _start(tmp_path_factory.mktemp("web"))
     try:
-        _other_patient(s)
+        _seed(s)
         yield s
     finally:
         proc.terminate()

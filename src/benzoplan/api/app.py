@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from benzoplan import __version__
+from benzoplan import __version__, web
 from benzoplan.api import problems
 from benzoplan.api.deps import Services
 from benzoplan.api.routes import (
@@ -88,4 +88,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fhir.router)
     app.include_router(cds_hooks.router)
     app.add_middleware(problems.BodyLimit, limit=settings.max_body_bytes)
+    web.install(app)
     return app

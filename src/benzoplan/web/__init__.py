@@ -13,14 +13,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from benzoplan.web._api import ApiError, SignInRequired
-from benzoplan.web.pages import on_api_error, on_signin_required, router
+from benzoplan.web.pages import ROUTES, on_api_error, on_signin_required
 
 __all__ = ["install"]
 
 
 def install(app: FastAPI) -> None:
     """Serve the pages and ``/static`` from ``app`` (the API app whose routes they call)."""
-    app.include_router(router)
+    app.router.routes.extend(ROUTES)
     app.mount("/static", StaticFiles(directory=str(resources.files("benzoplan.web") / "static")),
               name="static")
     app.add_exception_handler(SignInRequired, on_signin_required)

@@ -17,6 +17,7 @@ __all__ = [
     "Slot",
     "WeekRow",
     "dose_slots",
+    "entry_summary",
     "fmt_qty",
     "plan_svg",
     "step_on",
@@ -183,3 +184,30 @@ def plan_svg(plan: Mapping[str, Any], *, today: dt.date | None = None,
 def _ticks(days: float) -> Iterable[float]:
     n = 4
     return [days * i / n for i in range(n + 1)]
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, Mapping):
+        if set(value) == {"value", "unit"}:
+            return fmt_qty(value)
+        return ", ".join(f"{str(k).replace('_', ' ')} {_compact(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_compact(v) for v in value) or "none"
+    return str(value)
+
+
+def entry_summary(kind: str, data: Mapping[str, Any]) -> str:
+    """One line for a diary entry as the API returned it (any kind; unknown keys shown as is)."""
+    if kind == "dose" and "slot" in data:
+        return f"{data['slot']} {data.get('status', '')}".strip()
+    ratings = data.get("ratings", data.get("symptoms"))
+    if kind == "symptoms" and isinstance(ratings, Mapping):
+        rated = [f"{str(k).replace('_', ' ')} {v}" for k, v in sorted(ratings.items()) if v]
+        return ", ".join(rated) or "none"
+    if kind.startswith("seizure") and "count" in data:
+        n = data["count"]
+        text = f"{n} seizure{'' if n == 1 else 's'}"
+        return text + (f" ({data['type']})" if data.get("type") else "")
+    if kind == "instrument" and "instrument" in data:
+        return f"{str(data['instrument']).upper()} answered"
+    return _compact({k: v for k, v in data.items() if v not in (None, [], {})}) or "—"

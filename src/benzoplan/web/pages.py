@@ -9,24 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from importlib import resources
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from benzoplan.web import _views
 from benzoplan.web._api import Api, ApiError, SignInRequired
 
-__all__ = ["COOKIE", "router", "templates"]
+__all__ = ["COOKIE", "ROUTES", "templates"]
 
 COOKIE = "benzoplan_session"
 templates = Jinja2Templates(directory=str(resources.files("benzoplan.web") / "templates"))
 templates.env.filters["qty"] = _views.fmt_qty
-templates.env.globals["severity_rank"] = lambda s: _views.SEVERITY_ORDER.get(str(s), 9)
-router = APIRouter(include_in_schema=False)
+templates.env.globals["entry_summary"] = _views.entry_summary
 
 
 def _api(request: Request) -> Api:
@@ -54,7 +54,6 @@ async def _me(api: Api) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- sign-in
-@router.get("/")
 async def home(request: Request) -> Response:
     if not request.cookies.get(COOKIE):
         return RedirectResponse("/signin", status_code=303)
@@ -66,9 +65,10 @@ async def home(request: Request) -> Response:
     return _page(request, "home.html", me=me)
 
 
-@router.get("/signin")
-async def signin_form(request: Request, next: str = "/", message: str = "") -> Response:
-    return _page(request, "signin.html", next=next, message=message, error=None, username="")
+async def signin_form(request: Request) -> Response:
+    q = request.query_params
+    return _page(request, "signin.html", next=q.get("next", "/"), message=q.get("message", ""),
+                 error=None, username="")
 
 
 def _safe_next(target: str) -> str:
@@ -78,11 +78,11 @@ def _safe_next(target: str) -> str:
     return target
 
 
-@router.post("/signin")
-async def signin(request: Request, username: Annotated[str, Form()] = "",
-                 password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"
-                 ) -> Response:
+async def signin(request: Request) -> Response:
     _same_origin(request)
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    next = str(form.get("next", "/"))
     api = Api(request, None)
     try:
         reply = await api.call("POST", "/auth/token",
@@ -99,7 +99,6 @@ async def signin(request: Request, username: Annotated[str, Form()] = "",
     return resp
 
 
-@router.post("/signout")
 async def signout(request: Request) -> Response:
     _same_origin(request)
     resp = RedirectResponse("/signin?message=" + quote("You have signed out."), status_code=303)
@@ -108,8 +107,8 @@ async def signout(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------------- clinician
-@router.get("/clinic")
-async def clinic(request: Request, name: str = "") -> Response:
+async def clinic(request: Request) -> Response:
+    name = request.query_params.get("name", "")
     api = _api(request)
     me = await _me(api)
     params: dict[str, Any] = {"limit": 200}
@@ -136,11 +135,13 @@ async def _plan_view(api: Api, patient_id: str) -> dict[str, Any] | None:
     plan_id = plans[0]["id"]
     current = await api.get(f"/plans/{plan_id}")
     versions = await api.items(f"/plans/{plan_id}/versions", limit=200)
-    return {"id": plan_id, "current": current, "versions": versions}
+    revisions = {r.get("version"): r for r in current["body"].get("revisions", [])}
+    return {"id": plan_id, "current": current, "versions": versions, "revisions": revisions}
 
 
-@router.get("/clinic/patients/{patient_id}")
-async def patient_page(request: Request, patient_id: str, saved: str = "") -> Response:
+async def patient_page(request: Request) -> Response:
+    patient_id = request.path_params["patient_id"]
+    saved = request.query_params.get("saved", "")
     api = _api(request)
     me = await _me(api)
     patient = await api.get(f"/patients/{patient_id}")
@@ -148,10 +149,10 @@ async def patient_page(request: Request, patient_id: str, saved: str = "") -> Re
     regimens = await api.items(f"/patients/{patient_id}/regimens", limit=50)
     alerts = await api.items(f"/patients/{patient_id}/alerts", limit=50)
     check = await _optional(api.get(f"/patients/{patient_id}/safety/latest"))
-    plan = await _plan_view(api, patient_id)
+    plan = await _optional(_plan_view(api, patient_id))
     since = (today - dt.timedelta(days=13)).isoformat()
     diary = await api.items(f"/patients/{patient_id}/diary", since=since, limit=200)
-    results = await api.items(f"/patients/{patient_id}/instruments", limit=20)
+    results = await _optional(api.items(f"/patients/{patient_id}/instruments", limit=20)) or []
     body = plan["current"]["body"] if plan else None
     findings = sorted((check or {}).get("findings", []),
                       key=lambda f: _views.SEVERITY_ORDER.get(f.get("severity", ""), 9))
@@ -170,19 +171,19 @@ async def patient_page(request: Request, patient_id: str, saved: str = "") -> Re
     )
 
 
-@router.post("/clinic/alerts/{alert_id}/acknowledge")
-async def acknowledge(request: Request, alert_id: str,
-                      patient_id: Annotated[str, Form()],
-                      note: Annotated[str, Form()] = "") -> Response:
+async def acknowledge(request: Request) -> Response:
     _same_origin(request)
+    alert_id = request.path_params["alert_id"]
+    form = await request.form()
+    patient_id, note = str(form.get("patient_id", "")), str(form.get("note", ""))
     await _api(request).post(f"/alerts/{alert_id}/acknowledge", {"note": note.strip() or None})
     return RedirectResponse(f"/clinic/patients/{quote(patient_id)}?saved=alert#alerts",
                             status_code=303)
 
 
-@router.post("/clinic/plans/{plan_id}/versions")
-async def new_version(request: Request, plan_id: str) -> Response:
+async def new_version(request: Request) -> Response:
     _same_origin(request)
+    plan_id = request.path_params["plan_id"]
     form = await request.form()
     patient_id = str(form.get("patient_id", ""))
     body: dict[str, Any] = {
@@ -222,7 +223,6 @@ def _float(form: FormData, key: str) -> float | None:
 
 
 # ---------------------------------------------------------------------------- patient diary
-@router.get("/diary")
 async def diary(request: Request) -> Response:
     api = _api(request)
     me = await _me(api)
@@ -292,7 +292,6 @@ def _entry(form: FormData) -> tuple[str, str, str, dict[str, Any]]:
     return entry_id, day, kind, data
 
 
-@router.post("/diary/entries")
 async def diary_entry(request: Request) -> Response:
     _same_origin(request)
     api = _api(request)
@@ -318,6 +317,22 @@ async def diary_entry(request: Request) -> Response:
     if wants_json:
         return JSONResponse(result, status_code=200)
     return _page(request, "diary_result.html", me=me, result=result)
+
+
+ROUTES = [
+    Route("/", home, methods=["GET"]),
+    Route("/signin", signin_form, methods=["GET"]),
+    Route("/signin", signin, methods=["POST"]),
+    Route("/signout", signout, methods=["POST"]),
+    Route("/clinic", clinic, methods=["GET"]),
+    Route("/clinic/patients/{patient_id}", patient_page, methods=["GET"]),
+    Route("/clinic/alerts/{alert_id}/acknowledge", acknowledge, methods=["POST"]),
+    Route("/clinic/plans/{plan_id}/versions", new_version, methods=["POST"]),
+    Route("/diary", diary, methods=["GET"]),
+    Route("/diary/entries", diary_entry, methods=["POST"]),
+]
+"""The pages, as plain routes: they hold no access rules of their own (the API they call
+decides), so they are not API routes and stay out of the OpenAPI schema."""
 
 
 # ---------------------------------------------------------------------------- errors
