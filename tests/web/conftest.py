@@ -52,6 +52,8 @@ class Site:
     casey_plan_id: str = ""
     other_patient_id: str = ""
     other_signin: tuple[str, str] = ("", "")
+    # Dana: on a taper for a week whose withdrawal checklist rose on three days running.
+    dana_id: str = ""
     log: list[str] = field(default_factory=list)
 
     def token(self, role: str) -> str:
@@ -116,8 +118,8 @@ CASEY_RECORD = {
     "age_years": 52, "sex": "female", "weight": {"value": 64, "unit": "kg"},
     "conditions": ["panic-disorder"], "alcohol_use": "occasional",
     "regimen": {"drug": "clonazepam", "indication": "panic-disorder", "start_date": "2020-05-01",
-                "schedule": [{"time": "08:00", "dose": "0.5 mg"},
-                             {"time": "20:00", "dose": "0.5 mg"}]},
+                "schedule": [{"time": "08:00", "dose": "1 mg"},
+                             {"time": "20:00", "dose": "1 mg"}]},
 }
 
 
@@ -146,15 +148,29 @@ def _seed(site: Site) -> None:
         site.casey_id = casey["id"]
         _ok(doctor.post(f"/patients/{site.casey_id}/regimens", json={
             "drug": "clonazepam", "indication": "panic disorder", "start": "2020-05-01",
-            "schedule": [{"time": "08:00", "dose": {"value": 0.5, "unit": "mg"}},
-                         {"time": "20:00", "dose": {"value": 0.5, "unit": "mg"}}]}))
+            "schedule": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}},
+                         {"time": "20:00", "dose": {"value": 1, "unit": "mg"}}]}))
         _ok(doctor.post(f"/patients/{site.casey_id}/safety", json={}))
         plan = _ok(doctor.post(f"/patients/{site.casey_id}/plans", json={"request": {
             "drug": "clonazepam", "start": start.isoformat(), "years_of_use": 6,
-            "doses": [{"time": "08:00", "dose": {"value": 0.5, "unit": "mg"}},
-                      {"time": "20:00", "dose": {"value": 0.5, "unit": "mg"}}]}}))
+            "doses": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}},
+                      {"time": "20:00", "dose": {"value": 1, "unit": "mg"}}]}}))
         site.casey_plan_id = plan["id"]
         site.casey_signin = _patient_user(site, admin, "casey.fresh", site.casey_id)
+        dana = _ok(doctor.post("/patients", json={"name": "Dana Worse", "sex": "female"}))
+        site.dana_id = dana["id"]
+        _ok(doctor.post(f"/patients/{site.dana_id}/plans", json={"request": {
+            "drug": "clonazepam", "start": start.isoformat(), "years_of_use": 4,
+            "doses": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}},
+                      {"time": "20:00", "dose": {"value": 1, "unit": "mg"}}]}}))
+        dana_signin = _patient_user(site, admin, "dana.worse", site.dana_id)
+        with site.client(signin_token(site.base, *dana_signin)) as me:
+            for day in range(6):
+                ratings = {} if day < 3 else {"anxiety": 2, "insomnia": 2, "tremor": 1}
+                _ok(me.post(f"/patients/{site.dana_id}/diary", json={
+                    "id": f"dana-{day}", "kind": "symptoms",
+                    "date": (start + dt.timedelta(days=day)).isoformat(),
+                    "data": {"ratings": ratings}}))
         blake = _ok(doctor.post("/patients", json={"name": "Blake Other", "sex": "male"}))
         site.other_patient_id = blake["id"]
         site.other_signin = _patient_user(site, admin, "blake.other", site.other_patient_id)

@@ -78,7 +78,7 @@ def test_clinician_reviews_a_patient_acknowledges_an_alert_and_holds_the_plan(
     expect(page.get_by_role("heading", level=1)).to_have_text("Casey Fresh")
 
     # Regimen and safety findings, severity-coloured, each with rationale and source.
-    expect(page.locator("#regimen")).to_contain_text("08:00 0.5 mg; 20:00 0.5 mg")
+    expect(page.locator("#regimen")).to_contain_text("08:00 1 mg; 20:00 1 mg")
     finding = page.locator("#findings article.finding").first
     expect(finding).to_contain_text("Why:")
     expect(finding).to_contain_text("source:")
@@ -126,6 +126,22 @@ def test_clinician_reviews_a_patient_acknowledges_an_alert_and_holds_the_plan(
     with site.api("clinician") as api:
         current = api.get(f"/plans/{site.casey_plan_id}").json()
     assert current["version"] == 2 and current["reason"].startswith("hallucinations")
+
+
+def test_clinician_applies_a_monitoring_proposal(page: Any, site: Site) -> None:
+    # Dana's withdrawal checklist rose above her baseline on three days running.
+    sign_in(page, site, *site.signins["clinician"])
+    page.goto(site.base + f"/clinic/patients/{site.dana_id}")
+    page.get_by_role("button", name="Evaluate diary and questionnaires now").click()
+    proposals = page.locator("#proposals article.proposal")
+    expect(proposals).not_to_have_count(0)
+    first = proposals.first
+    kind = re.search(r"Proposed: (\w+)", first.locator("h4").inner_text())
+    assert kind and kind[1] == "hold"
+    expect(first).to_contain_text("source:")
+    first.get_by_role("button", name="Apply this proposal as a new version").click()
+    expect(page.get_by_role("status").first).to_have_text("New plan version saved.")
+    expect(page.locator("#versions li").first).to_contain_text(f"Version 2 — {kind[1]} from")
 
 
 def test_a_stale_plan_version_is_refused_and_nothing_changes(page: Any, site: Site) -> None:

@@ -140,8 +140,21 @@ async def _plan_view(api: Api, patient_id: str) -> dict[str, Any] | None:
 
 
 async def patient_page(request: Request) -> Response:
+    return await _patient_page(request, request.path_params["patient_id"],
+                               saved=request.query_params.get("saved", ""))
+
+
+async def monitor(request: Request) -> Response:
+    """Evaluate the patient's diary and questionnaires now (the API's monitoring) and show the
+    page with the alerts raised and the engine's proposals to hold, slow or resume."""
+    _same_origin(request)
     patient_id = request.path_params["patient_id"]
-    saved = request.query_params.get("saved", "")
+    reply = await _api(request).post(f"/patients/{patient_id}/monitor", {})
+    return await _patient_page(request, patient_id, monitoring=reply.body)
+
+
+async def _patient_page(request: Request, patient_id: str, *, saved: str = "",
+                        monitoring: dict[str, Any] | None = None) -> Response:
     api = _api(request)
     me = await _me(api)
     patient = await api.get(f"/patients/{patient_id}")
@@ -166,6 +179,7 @@ async def patient_page(request: Request) -> Response:
         weeks=_views.weeks(body) if body else [],
         chart=_views.plan_svg(body, today=today) if body else "",
         diary=list(reversed(diary)), results=results, today=today, saved=saved,
+        monitoring=monitoring,
         plan_findings=sorted((body or {}).get("findings", []),
                              key=lambda f: _views.SEVERITY_ORDER.get(f.get("severity", ""), 9)),
     )
@@ -326,6 +340,7 @@ ROUTES = [
     Route("/signout", signout, methods=["POST"]),
     Route("/clinic", clinic, methods=["GET"]),
     Route("/clinic/patients/{patient_id}", patient_page, methods=["GET"]),
+    Route("/clinic/patients/{patient_id}/monitor", monitor, methods=["POST"]),
     Route("/clinic/alerts/{alert_id}/acknowledge", acknowledge, methods=["POST"]),
     Route("/clinic/plans/{plan_id}/versions", new_version, methods=["POST"]),
     Route("/diary", diary, methods=["GET"]),
