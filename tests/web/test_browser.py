@@ -226,6 +226,26 @@ def test_patient_logs_an_extra_dose(page: Any, site: Site) -> None:
     assert stored[0]["date"] == dt.date.today().isoformat()
 
 
+def test_patient_logs_last_nights_sleep_once_a_day(page: Any, site: Site) -> None:
+    sign_in(page, site, *site.casey_signin)
+    form = page.locator("form[data-kind=sleep]")
+    client_id = form.locator("input[name=entry_id]").input_value()
+    form.get_by_label("Went to bed at").fill("23:15")
+    form.get_by_label("Minutes to fall asleep").fill("45")
+    form.get_by_label("Times woken up").fill("3")
+    form.get_by_label("Hours slept").fill("5.5")
+    form.get_by_label("Sleep quality").select_option("1")
+    form.get_by_role("button", name="Save sleep").click()
+    expect(form.locator(".result")).to_have_class(OK)
+    stored = [e for e in diary_entries(site, site.casey_id) if e["client_id"] == client_id]
+    assert [e["data"] for e in stored] == [{"bedtime": "23:15", "latency_min": 45,
+                                           "awakenings": 3, "total_sleep_h": 5.5,
+                                           "quality": 1}]
+    page.reload()
+    expect(page.locator("#sleep")).to_contain_text("Sleep recorded today.")
+    expect(page.locator("form[data-kind=sleep]")).to_have_count(0)
+
+
 def test_a_seizure_shows_the_emergency_instructions_at_once(page: Any, site: Site) -> None:
     sign_in(page, site, *site.casey_signin)
     emergency = page.locator("#emergency")

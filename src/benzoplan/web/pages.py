@@ -249,7 +249,8 @@ async def diary(request: Request) -> Response:
     slots = _views.dose_slots(_views.step_on(body, today)) if body else []
     entries = await api.items(f"/patients/{pid}/diary", since=today.isoformat(), limit=200)
     return _page(request, "diary.html", me=me, today=today, slots=slots, plan=body,
-                 recorded=_recorded_doses(entries), symptoms=_symptoms(),
+                 recorded=_recorded_doses(entries), done=_done_today(entries),
+                 symptoms=_symptoms(),
                  questionnaire=_questionnaire(), new_id=lambda: str(uuid.uuid4()))
 
 
@@ -259,6 +260,17 @@ def _recorded_doses(entries: list[dict[str, Any]]) -> dict[str, str]:
         if e["kind"] == "dose":
             out[str(e["data"].get("slot"))] = str(e["data"].get("status"))
     return out
+
+
+def _done_today(entries: list[dict[str, Any]]) -> set[str]:
+    """The once-a-day entries already recorded (``instrument:<name>`` for questionnaires)."""
+    done = set()
+    for e in entries:
+        if e["kind"] == "instrument":
+            done.add(f"instrument:{e['data'].get('instrument')}")
+        elif e["kind"] != "dose":
+            done.add(str(e["kind"]))
+    return done
 
 
 def _symptoms() -> list[Any]:
