@@ -273,6 +273,15 @@ def test_phq9_item_9_above_0_shows_the_emergency_instructions(page: Any, site: S
     expect(page.locator("#emergency")).to_be_visible()
     expect(page.locator("#emergency")).to_contain_text("call the local emergency number")
 
+    # The clinician sees the score (through the API's scoring) and its red flag.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, site, *site.signins["clinician"])
+    page.goto(site.base + f"/clinic/patients/{site.casey_id}")
+    row = page.locator("#scores tr", has_text="patient diary")
+    expect(row).to_contain_text("PHQ-9")
+    expect(row).to_contain_text("1 / 27")
+    expect(row.locator(".badge.sev-urgent")).to_have_text("phq9-item9")
+
 
 def test_patient_cannot_open_another_patients_page(page: Any, site: Site) -> None:
     sign_in(page, site, *site.other_signin)

@@ -165,7 +165,15 @@ async def _patient_page(request: Request, patient_id: str, *, saved: str = "",
     plan = await _optional(_plan_view(api, patient_id))
     since = (today - dt.timedelta(days=13)).isoformat()
     diary = await api.items(f"/patients/{patient_id}/diary", since=since, limit=200)
-    results = await _optional(api.items(f"/patients/{patient_id}/instruments", limit=20)) or []
+    results = [{**r, "via": "clinic"} for r in
+               await _optional(api.items(f"/patients/{patient_id}/instruments", limit=20)) or []]
+    for e in diary:
+        if e["kind"] == "instrument":
+            scored = (await api.post("/score", {"instrument": e["data"]["instrument"],
+                                                "answers": e["data"]["answers"]})).body
+            results.append({"date": e["date"], "instrument": scored["instrument"],
+                            "score": scored, "via": "patient diary"})
+    results.sort(key=lambda r: str(r["date"]), reverse=True)
     body = plan["current"]["body"] if plan else None
     findings = sorted((check or {}).get("findings", []),
                       key=lambda f: _views.SEVERITY_ORDER.get(f.get("severity", ""), 9))
