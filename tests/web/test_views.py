@@ -102,3 +102,25 @@ def test_fmt_qty() -> None:
     assert _views.fmt_qty({"value": 14, "unit": "{tablet}"}) == "14 tablet"
     assert _views.fmt_qty({"value": 1 / 3, "unit": "mL"}) == "0.3333 mL"
     assert _views.fmt_qty(None) == "—"
+
+
+def test_chart_escapes_text_from_the_plan() -> None:
+    plan = {**PLANS["fixed-fraction 2w"], "end": "<script>alert(1)</script>"}
+    svg = _views.plan_svg(plan)
+    assert "<script>" not in svg
+    desc = ET.fromstring(svg).find("{http://www.w3.org/2000/svg}desc")
+    assert desc is not None and desc.text is not None and "<script>" in desc.text
+
+
+@pytest.mark.parametrize(("kind", "data", "line"), [
+    ("dose", {"slot": "08:00", "status": "missed"}, "08:00 missed"),
+    ("symptoms", {"ratings": {"tremor": 1, "anxiety": 2, "headache": 0}}, "anxiety 2, tremor 1"),
+    ("symptoms", {"ratings": {}}, "none"),
+    ("seizure", {"count": 2, "type": "focal"}, "2 seizures (focal)"),
+    ("seizure", {"count": 0}, "0 seizures"),
+    ("instrument", {"instrument": "phq-9", "answers": {"1": 0}}, "PHQ-9 answered"),
+    ("sleep", {"bedtime": "23:00", "total_sleep_h": 6.5, "quality": 2, "note": None},
+     "bedtime 23:00, total sleep h 6.5, quality 2"),
+])
+def test_entry_summary(kind: str, data: dict[str, Any], line: str) -> None:
+    assert _views.entry_summary(kind, data) == line

@@ -155,9 +155,10 @@ def plan_svg(plan: Mapping[str, Any], *, today: dt.date | None = None,
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'class="chart" role="img" aria-labelledby="chart-title chart-desc">',
         f'<title id="chart-title">Daily dose over the plan ({escape(unit)})</title>',
-        f'<desc id="chart-desc">From {fmt_qty(steps[0]["daily_total"])} on {plan["start"]} '
-        f'to {fmt_qty(steps[-1]["daily_total"])} by {plan.get("end", steps[-1]["end"])}, '
-        f'in {len(steps)} steps.</desc>',
+        '<desc id="chart-desc">' + escape(
+            f'From {fmt_qty(steps[0]["daily_total"])} on {origin.isoformat()} to '
+            f'{fmt_qty(steps[-1]["daily_total"])} by {plan.get("end", steps[-1]["end"])}, '
+            f'in {len(steps)} steps.') + '</desc>',
         f'<line x1="{left}" y1="{up + h}" x2="{left + w}" y2="{up + h}" class="axis"/>',
         f'<line x1="{left}" y1="{up}" x2="{left}" y2="{up + h}" class="axis"/>',
     ]
