@@ -93,6 +93,19 @@ def test_nhs_scotland_crossover_schedule() -> None:
     assert totals[:3] == [20, 20, 19] and totals[-2:] == [1, 0]
     assert [s.kind for s in plan.steps[:2]] == ["crossover", "crossover"]
     assert not any(f.code == "crossover-equivalent-drop" for f in plan.findings)
+    assert not any(f.code == "crossover-equivalent-rise" for f in plan.findings)
+
+
+def test_crossover_rounded_up_by_the_products_is_flagged() -> None:
+    """Diazepam 2 mg/day ≡ clonazepam 0.1 mg/day (Ashton), which US tablets without ODT cannot
+    make: the switch rounds up to 0.25 mg per dose, and the plan must say so."""
+    plan = plan_taper(TaperRequest(
+        drug="diazepam", doses=regimen(("08:00", "1 mg"), ("20:00", "1 mg")),
+        start=START, strategy="crossover", to="clonazepam", then="fixed-fraction",
+        max_step=StepLimit.parse("10%"), market="US", products=ProductOptions(odt=False),
+        target_products=ProductOptions(odt=False), years_of_use=1))
+    rises = [f for f in plan.findings if f.code == "crossover-equivalent-rise"]
+    assert rises and rises[0].severity == "moderate" and "raises" in rises[0].message
 
 
 def test_crossover_lower_equivalence_is_flagged() -> None:

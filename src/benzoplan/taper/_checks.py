@@ -145,9 +145,19 @@ def check_plan(ctx: Context, steps: Sequence[TaperStep]) -> tuple[TaperFinding, 
                 f"even the guideline's fastest typical pace needs about {minimum} days from "
                 f"the starting dose to the smallest givable dose.", "years_of_use"))
 
-    # 6. crossover that lowers the total equivalent dose at the switch
+    # 6. crossover that lowers the total equivalent dose at the switch, or raises it well
+    # above a comparable dose because the products cannot make the equivalent
     prev_de = initial
+    rise_limit = Fraction(str(rule("crossover_rise").percent or 0)) / 100
     for s in steps:
+        if s.kind == "crossover" and prev_de and s.diazepam_equivalent_mg > prev_de * (
+                1 + rise_limit):
+            rise = float((s.diazepam_equivalent_mg - prev_de) / prev_de * 100)
+            out.append(_finding(
+                "moderate", "crossover-equivalent-rise",
+                f"Step {s.index} raises the diazepam-equivalent total by {rise:.0f}% at the "
+                f"switch: the allowed products cannot make the equivalent dose; {_finer(ctx)}",
+                "crossover_rise", s.index))
         if s.kind == "crossover" and s.diazepam_equivalent_mg < prev_de:
             drop = float((prev_de - s.diazepam_equivalent_mg) / prev_de * 100)
             out.append(_finding(
