@@ -54,6 +54,7 @@ class Site:
     other_signin: tuple[str, str] = ("", "")
     # Dana: on a taper for a week whose withdrawal checklist rose on three days running.
     dana_id: str = ""
+    dana_signin: tuple[str, str] = ("", "")
     log: list[str] = field(default_factory=list)
 
     def token(self, role: str) -> str:
@@ -163,8 +164,8 @@ def _seed(site: Site) -> None:
             "drug": "clonazepam", "start": start.isoformat(), "years_of_use": 4,
             "doses": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}},
                       {"time": "20:00", "dose": {"value": 1, "unit": "mg"}}]}}))
-        dana_signin = _patient_user(site, admin, "dana.worse", site.dana_id)
-        with site.client(signin_token(site.base, *dana_signin)) as me:
+        site.dana_signin = _patient_user(site, admin, "dana.worse", site.dana_id)
+        with site.client(signin_token(site.base, *site.dana_signin)) as me:
             for day in range(6):
                 ratings = {} if day < 3 else {"anxiety": 2, "insomnia": 2, "tremor": 1}
                 _ok(me.post(f"/patients/{site.dana_id}/diary", json={

@@ -262,6 +262,32 @@ def test_a_seizure_shows_the_emergency_instructions_at_once(page: Any, site: Sit
     assert page.evaluate("document.activeElement.id") == "emergency"
 
 
+def test_without_javascript_forms_still_work_and_a_red_flag_still_warns(
+        browser: Any, site: Site) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, site, *site.dana_signin)
+        assert page.url.endswith("/diary")
+        form = page.locator("form[data-kind=seizure]")
+        form.get_by_label("Number of seizures").fill("1")
+        form.get_by_label("Type").select_option("tonic-clonic")
+        form.get_by_role("button", name="Save seizures").click()
+        expect(page.get_by_role("heading", name="Saved")).to_be_visible()
+        urgent = page.locator(".alert.urgent")
+        expect(urgent).to_have_attribute("role", "alert")
+        expect(urgent).to_contain_text("Get help now")
+        expect(urgent).to_contain_text("call the local emergency number")
+        # Sending the same form again (back, then submit again) adds nothing.
+        page.go_back()
+        page.locator("form[data-kind=seizure] button[type=submit]").click()
+        expect(page.get_by_role("heading", name="Already saved")).to_be_visible()
+    finally:
+        context.close()
+    seizures = [e for e in diary_entries(site, site.dana_id) if e["kind"] == "seizure"]
+    assert len(seizures) == 1
+
+
 def test_phq9_item_9_above_0_shows_the_emergency_instructions(page: Any, site: Site) -> None:
     sign_in(page, site, *site.casey_signin)
     form = page.locator("form[data-kind=instrument]")
