@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import APIRouter, FastAPI
 
 from benzoplan import __version__, web
@@ -29,7 +30,7 @@ from benzoplan.api.routes import (
 from benzoplan.api.security import SigninLimiter, TokenService
 from benzoplan.api.settings import Settings
 from benzoplan.errors import InputError
-from benzoplan.store import make_engine, make_sessionmaker
+from benzoplan.store import is_sqlite, make_engine, make_sessionmaker
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -66,10 +67,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                          "characters (e.g. `python -c 'import secrets; "
                          "print(secrets.token_urlsafe(48))'`)", field="secret_key")
     engine = make_engine(settings.database_url)
+    reader = make_engine(settings.database_url, reads_only=True, pool_size=5)
     services = Services(
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
+        read_sessions=make_sessionmaker(reader),
+        gate=anyio.Lock() if is_sqlite(engine) else None,
         tokens=TokenService(settings.secret_key.get_secret_value(), settings.token_minutes),
         limiter=SigninLimiter(settings.signin_max_failures, settings.signin_window_seconds),
     )
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()
+        reader.dispose()
 
     app = FastAPI(title="benzoplan", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan, docs_url="/docs", openapi_url="/openapi.json")

@@ -7,11 +7,14 @@ so ids from elsewhere reveal nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,8 +49,14 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    # plain reads outside the request's transaction (who is signing in)
+    read_sessions: sessionmaker[Session]
     tokens: TokenService
     limiter: SigninLimiter
+    # SQLite has one writer: requests that use the database take turns here, waiting in the
+    # event loop rather than in worker threads (a waiting thread could starve the request
+    # that holds the database lock of the thread it needs to commit).
+    gate: anyio.Lock | None
 
 
 def get_services(request: Request) -> Services:
@@ -55,17 +64,20 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_session(services: Annotated[Services, Depends(get_services)]) -> Iterator[Session]:
+async def get_session(
+    services: Annotated[Services, Depends(get_services)],
+) -> AsyncIterator[Session]:
     """One transaction per request, committed when the route returns (before the response)."""
-    session = services.sessions()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    async with services.gate if services.gate is not None else nullcontext():
+        session = services.sessions()
+        try:
+            yield session
+            await run_in_threadpool(session.commit)
+        except BaseException:
+            await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            await run_in_threadpool(session.close)
 
 
 DB = Annotated[Session, Depends(get_session, scope="function")]
@@ -73,14 +85,15 @@ _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/au
 
 
 def current_actor(
-    db: DB,
     services: Annotated[Services, Depends(get_services)],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if creds is None or creds.scheme.lower() != "bearer":
         raise Unauthorized("sign in first and send 'Authorization: Bearer <token>'",
                            field="Authorization")
-    user = db.get(User, services.tokens.subject(creds.credentials))
+    subject = services.tokens.subject(creds.credentials)
+    with services.read_sessions() as s:
+        user = s.get(User, subject)
     if user is None or not user.active:
         raise Unauthorized("this account no longer exists or was deactivated",
                            field="Authorization")

@@ -34,8 +34,13 @@ def _normalise(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, **kwargs: Any) -> Engine:
-    """An engine for ``url``; ``schema`` sets PostgreSQL's search_path (isolated test schemas)."""
+def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, reads_only: bool = False,
+                **kwargs: Any) -> Engine:
+    """An engine for ``url``; ``schema`` sets PostgreSQL's search_path (isolated test schemas).
+
+    ``reads_only``: for sessions that only read — on SQLite their transactions do not take the
+    write lock (WAL readers neither wait for nor block the writer).
+    """
     try:
         url = _normalise(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError for a malformed URL
@@ -45,7 +50,7 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, **kwargs: 
         kwargs.setdefault("max_overflow", 40)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
                                **kwargs)
-        _sqlite_setup(engine)
+        _sqlite_setup(engine, immediate=not reads_only)
         return engine
     connect_args: dict[str, Any] = {}
     if schema:
@@ -55,7 +60,7 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, **kwargs: 
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, *, immediate: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
@@ -68,7 +73,7 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
