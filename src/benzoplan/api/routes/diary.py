@@ -97,15 +97,16 @@ def diary_put(body: DiaryIn, access: Writer, db: DB, response: Response) -> Diar
     if not created:
         response.status_code = status.HTTP_200_OK
         return out
-    if body.kind == "dose" and data.get("status") != "extra":
-        found = plan_view(db, actor, patient)
-        if found is not None:
-            view = found[0]
-            if view.start <= body.date and data["slot"] not in view.slots_on(body.date):
-                slots = ", ".join(view.slots_on(body.date)) or "none"
-                raise InputError(f"no dose is scheduled at {data['slot']} on "
-                                 f"{body.date.isoformat()} (scheduled: {slots}); record an "
-                                 "unscheduled dose with status 'extra'", field="body.data.slot")
+    found = plan_view(db, actor, patient)
+    if found is None or body.date < found[0].start:
+        return out  # no plan in force on that day: nothing to check it against
+    view = found[0]
+    if body.kind == "dose" and data.get("status") != "extra" and \
+            data["slot"] not in view.slots_on(body.date):
+        slots = ", ".join(view.slots_on(body.date)) or "none"
+        raise InputError(f"no dose is scheduled at {data['slot']} on {body.date.isoformat()} "
+                         f"(scheduled: {slots}); record an unscheduled dose with status "
+                         "'extra'", field="body.data.slot")
     ev = evaluate_patient(db, actor, patient, today=dt.date.today())
     if ev is not None:
         out.alerts = [{"id": a.id, "level": a.level, "code": a.code, "why": a.why,
