@@ -4,6 +4,8 @@ go to :func:`benzoplan.monitoring.evaluate`; the alerts it raises are stored onc
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,13 +37,34 @@ class Evaluation:
         return EMERGENCY if self.result.urgent else None
 
 
+_VIEWS: OrderedDict[tuple[str, int], PlanView] = OrderedDict()
+_VIEWS_LOCK = threading.Lock()
+_VIEWS_MAX = 256
+
+
+def _view(plan_id: str, version: int, body: dict[str, Any]) -> PlanView:
+    """The monitoring view of a plan version. Versions never change, so views are kept (LRU):
+    building one parses every dose of the plan."""
+    key = (plan_id, version)
+    with _VIEWS_LOCK:
+        if key in _VIEWS:
+            _VIEWS.move_to_end(key)
+            return _VIEWS[key]
+    view = PlanView.of(body)
+    with _VIEWS_LOCK:
+        _VIEWS[key] = view
+        while len(_VIEWS) > _VIEWS_MAX:
+            _VIEWS.popitem(last=False)
+    return view
+
+
 def plan_view(db: Session, actor: Actor,
               patient: Patient) -> tuple[PlanView, dict[str, Any]] | None:
     rec = plans.latest_plan(db, patient)
     if rec is None:
         return None
     v = plans.current_version(db, actor, rec, patient.clinic_id)
-    return PlanView.of(v.body), v.body
+    return _view(rec.id, v.version, v.body), v.body
 
 
 def _usable(view: PlanView, rows: list[DiaryEntry]) -> list[dict[str, Any]]:
@@ -66,14 +89,14 @@ def evaluate_patient(db: Session, actor: Actor, patient: Patient, *,
     found = plan_view(db, actor, patient)
     if found is None:
         return None
-    view, body = found
+    view, _body = found
     if today < view.start:
         return None
     rows = diary.entries_between(db, actor, patient, since=view.start, until=today,
                                  purpose="monitoring")
     results = patients.instrument_results_between(db, actor, patient, since=view.start,
                                                   until=today, purpose="monitoring")
-    result = evaluate(body, _usable(view, rows), [_result_doc(r) for r in results], today=today)
+    result = evaluate(view, _usable(view, rows), [_result_doc(r) for r in results], today=today)
     seen = patients.open_alert_keys(db, patient)
     new: list[Alert] = []
     for a in result.alerts:
