@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -12,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from benzoplan.datafiles import read_toml
 from benzoplan.errors import DataError, UnknownItem
 from benzoplan.instruments.schema import Instrument, Source
 
@@ -21,11 +21,7 @@ _BIBLIOGRAPHY = "bibliography.toml"
 
 
 def _read(name: str) -> dict[str, Any]:
-    path = resources.files("benzoplan.instruments") / "data" / name
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"instrument file {name} is not valid TOML: {exc}") from exc
+    return read_toml("benzoplan.instruments", name)
 
 
 def _normal(name: str) -> str:

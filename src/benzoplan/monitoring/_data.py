@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from benzoplan.datafiles import read_toml
 from benzoplan.errors import DataError
 
 __all__ = ["Parameter", "Symptom", "parameter", "sources", "symptoms"]
@@ -60,11 +59,7 @@ class _Data:
 
 
 def _read(name: str) -> dict[str, Any]:
-    path = resources.files("benzoplan.monitoring") / "data" / name
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"monitoring data file {name} is not valid TOML: {exc}") from exc
+    return read_toml("benzoplan.monitoring", name)
 
 
 @cache

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from benzoplan.datafiles import read_toml
 from benzoplan.drugs import bibliography
 from benzoplan.drugs.schema import Amount, Source, iter_sources
 from benzoplan.errors import DataError
@@ -103,11 +102,7 @@ class PDData(_Frozen):
 
 
 def _read(name: str) -> dict[str, Any]:
-    path = resources.files("benzoplan.pk") / "data" / name
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"pk data file {name} is not valid TOML: {exc}") from exc
+    return read_toml("benzoplan.pk", name)
 
 
 @cache

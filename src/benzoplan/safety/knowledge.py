@@ -13,15 +13,14 @@ declared, every rule condition and text must use declared facts; otherwise :clas
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from benzoplan.datafiles import read_toml
 from benzoplan.drugs import bibliography as drug_bibliography
 from benzoplan.drugs.schema import Amount, Source
 from benzoplan.errors import DataError
@@ -203,11 +202,7 @@ class SafetyData:
 
 
 def _read(name: str) -> dict[str, Any]:
-    path = resources.files("benzoplan.safety") / "data" / name
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"safety data file {name} is not valid TOML: {exc}") from exc
+    return read_toml("benzoplan.safety", name)
 
 
 def _check_template(text: str, classes: Mapping[str, MedicineClass], where: str) -> None:

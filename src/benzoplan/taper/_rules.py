@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from benzoplan.datafiles import read_toml
 from benzoplan.drugs import Source, bibliography
 from benzoplan.errors import DataError
 
@@ -32,11 +31,7 @@ class Rule(BaseModel):
 
 
 def _read(name: str) -> dict[str, Any]:
-    path = resources.files("benzoplan.taper") / "data" / name
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"taper data file {name} is not valid TOML: {exc}") from exc
+    return read_toml("benzoplan.taper", name)
 
 
 @cache
