@@ -115,9 +115,10 @@ def _seed(engine: Engine, host: str, port: int) -> None:
 
     with make_sessionmaker(engine)() as session:
         patient_id, signins = seed_demo(session)
-    console.print(f"Demo clinic ready at http://{host}:{port}/docs — patient id {patient_id}",
+    console.print(f"Demo clinic ready: clinician UI and patient diary at http://{host}:{port}/ ,"
+                  f" API docs at http://{host}:{port}/docs — patient id {patient_id}",
                   markup=False)
-    console.print("Demo sign-ins (POST /api/v1/auth/token):", markup=False)
+    console.print("Demo sign-ins (web page /signin, or POST /api/v1/auth/token):", markup=False)
     for s in signins:
         console.print(f"  {s.role:<11} username {s.username:<11} password {s.password}",
                       markup=False)
