@@ -106,3 +106,25 @@ def test_demo_shows_hyperbolic_taper_with_chart() -> None:
         assert path.read_bytes()[:4] == b"\x89PNG"
     finally:
         path.unlink()
+
+
+@pytest.mark.parametrize(("width", "inline"), [(80, False), (200, True)])
+def test_what_to_take_stays_readable_at_any_width(width: int, inline: bool) -> None:
+    from rich.console import Console
+
+    from benzoplan.cli.taper_cmd import print_plan
+    from benzoplan.taper import ScheduledDose, StepLimit, TaperRequest, plan_taper
+    from benzoplan.units import Dose
+
+    plan = plan_taper(TaperRequest(
+        drug="clonazepam",
+        doses=(ScheduledDose(dt.time(8), Dose("1 mg")), ScheduledDose(dt.time(20), Dose("1 mg"))),
+        start=dt.date(2026, 12, 1), strategy="fixed-fraction",
+        max_step=StepLimit.parse("10%"), interval_days=14, years_of_use=3))
+    console = Console(width=width, record=True, color_system=None)
+    print_plan(plan, console)
+    text = console.export_text()
+    assert ("what to take" in text) is inline
+    assert ("What to take at each step:" in text) is not inline
+    first = plan.steps[0].administrations[0]
+    assert f"{first.time:%H:%M} clonazepam" in text

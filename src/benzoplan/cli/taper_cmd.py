@@ -100,6 +100,9 @@ def request_from_options(
     )
 
 
+_INLINE_TAKE_WIDTH = 140
+
+
 def _take(step: TaperStep) -> str:
     lines = []
     for t in sorted({a.time for a in step.administrations}):
@@ -120,21 +123,31 @@ def print_plan(plan: TaperPlan, out: Console) -> None:
     out.print(f"[bold]{plan.drug} taper[/] — {plan.strategy}, version {plan.version}: "
               f"{plan.start.isoformat()} to {plan.end.isoformat()} "
               f"({plan.total_days} days, {plan.total_days / 7:.1f} weeks)")
+    # On a narrow terminal the administrations get their own list below the table, so that
+    # neither the numbers nor the instructions are folded into unreadable slivers.
+    inline = out.width >= _INLINE_TAKE_WIDTH
     t = Table(title="Schedule (week by week)", show_lines=False)
-    for col in ("#", "weeks", "from", "mg/day", "change", "DZP eq", "occ.", "effect",
-                "what to take"):
-        t.add_column(col, overflow="fold")
+    for col in ("#", "weeks", "from", "mg/day", "change", "DZP eq", "occ.", "effect"):
+        t.add_column(col, no_wrap=True)
+    if inline:
+        t.add_column("what to take", overflow="fold")
     for s in plan.steps:
         w0 = (s.start - plan.start).days // 7 + 1
         w1 = (s.end - plan.start).days // 7 + 1
         weeks = f"{w0}" if w0 == w1 else f"{w0}–{w1}"
         change = f"−{s.reduction_percent:.1f}%" if s.reduction_percent > 0 else s.kind
         mark = "*" if s.deviation else ""
-        t.add_row(str(s.index), weeks, s.start.isoformat(),
-                  f"{float(s.daily_total_mg):g}{mark}", change,
-                  f"{float(s.diazepam_equivalent_mg):g}", _pct(s.occupancy), _pct(s.effect),
-                  _take(s))
+        row = [str(s.index), weeks, s.start.isoformat(), f"{float(s.daily_total_mg):g}{mark}",
+               change, f"{float(s.diazepam_equivalent_mg):g}", _pct(s.occupancy),
+               _pct(s.effect)]
+        t.add_row(*row, *([_take(s)] if inline else []))
     out.print(t)
+    if not inline:
+        out.print("What to take at each step:", markup=False)
+        for s in plan.steps:
+            take = _take(s).replace("\n", "\n      ")
+            out.print(f"  {s.index:>2}. from {s.start.isoformat()}: {take}", markup=False,
+                      highlight=False)
     out.print(f"mg/day: daily total of {' then '.join(drugs)}; DZP eq: diazepam-equivalent "
               f"mg/day ({plan.parameters.get('report_table', '')} table).", markup=False)
     if any(s.deviation for s in plan.steps):
