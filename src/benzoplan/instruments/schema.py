@@ -27,7 +27,7 @@ class _Frozen(BaseModel):
 
 class Source(_Frozen):
     key: str
-    kind: Literal["paper", "guideline", "database", "form", "secondary", "assumption"]
+    kind: Literal["label", "paper", "guideline", "database", "form", "secondary", "assumption"]
     title: str
     authors: str | None = None
     publisher: str | None = None

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from benzoplan.datafiles import read_toml
 from benzoplan.errors import DataError
+from benzoplan.instruments.schema import Source
 
 __all__ = ["Parameter", "Symptom", "parameter", "sources", "symptoms"]
 
@@ -38,24 +39,11 @@ class Parameter(_Frozen):
     note: str
 
 
-class _Source(_Frozen):
-    key: str
-    kind: str
-    title: str
-    authors: str | None = None
-    publisher: str | None = None
-    year: int | None = None
-    url: str | None = None
-    doi: str | None = None
-    identifier: str | None = None
-    note: str | None = None
-
-
 @dataclass(frozen=True)
 class _Data:
     symptoms: tuple[Symptom, ...]
     parameters: Mapping[str, Parameter]
-    sources: Mapping[str, _Source]
+    sources: Mapping[str, Source]
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -65,7 +53,7 @@ def _read(name: str) -> dict[str, Any]:
 @cache
 def _data() -> _Data:
     try:
-        srcs = {k: _Source(key=k, **v) for k, v in _read("bibliography.toml")["sources"].items()}
+        srcs = {k: Source(key=k, **v) for k, v in _read("bibliography.toml")["sources"].items()}
         syms = tuple(Symptom(**s) for s in _read("symptoms.toml")["symptoms"])
         params = {k: Parameter(name=k, **v)
                   for k, v in _read("rules.toml")["parameters"].items()}
@@ -92,5 +80,5 @@ def parameter(name: str) -> Parameter:
     return _data().parameters[name]
 
 
-def sources() -> Mapping[str, _Source]:
+def sources() -> Mapping[str, Source]:
     return _data().sources
