@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import Any, ClassVar, Self, TypeAlias, TypeVar
 
 import pint
@@ -81,6 +81,13 @@ _UNIT_RE = re.compile(r"^[A-Za-zµμ%][A-Za-zµμ%/ .*0-9^]*$")
 
 def ucum(unit: Any) -> str:
     """The UCUM code for a pint unit ("microgram / milliliter" → "ug/mL")."""
+    return _ucum(unit)
+
+
+# Parsing a unit with pint costs tens of microseconds and a plan's JSON names a few units
+# thousands of times; units are immutable, so each one's code is worked out once.
+@lru_cache(maxsize=1024)
+def _ucum(unit: Any) -> str:
     u = ureg.Unit(unit) if isinstance(unit, str) else unit
     num: list[str] = []
     den: list[str] = []
@@ -94,6 +101,7 @@ def ucum(unit: Any) -> str:
     return head + "".join("/" + d for d in den)
 
 
+@lru_cache(maxsize=1024)
 def _normalise_unit_text(text: str) -> str:
     t = text.strip().replace("μ", "µ")
     t = re.sub(r"\s*/\s*", "/", t)
@@ -107,6 +115,13 @@ def _parse_number(raw: str, original: str) -> float:
     except ValueError as exc:  # pragma: no cover - the regex only lets numbers through
         raise UnitError(f"'{original}' does not start with a number") from exc
     return value
+
+
+@lru_cache(maxsize=1024)
+def _unit(text: str) -> Any:
+    """A pint unit from its (normalised) text. Units are immutable and parsing one costs tens
+    of microseconds, so each text is parsed once; an unknown unit raises pint's error."""
+    return ureg.Unit(text)
 
 
 def parse_quantity(text: str, *, what: str = "quantity") -> PintQuantity:
@@ -133,7 +148,7 @@ def parse_quantity(text: str, *, what: str = "quantity") -> PintQuantity:
     if not _UNIT_RE.match(unit_text):
         raise UnitError(f"unknown unit '{unit_text}' in {what} '{text}'")
     try:
-        unit = ureg.Unit(unit_text)
+        unit = _unit(unit_text)
     except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, ValueError,
             TypeError, AssertionError) as exc:
         raise UnitError(f"unknown unit '{unit_text}' in {what} '{text}'") from exc
@@ -179,7 +194,7 @@ class _Amount:
                     f"(e.g. {self.EXAMPLE})"
                 )
             try:
-                q = ureg.Quantity(float(value), _normalise_unit_text(unit))
+                q = ureg.Quantity(float(value), _unit(_normalise_unit_text(unit)))
             except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError,
                     ValueError, TypeError, AssertionError) as exc:
                 raise UnitError(f"unknown unit '{unit}' for {self.KIND}") from exc
@@ -187,12 +202,12 @@ class _Amount:
 
     @classmethod
     def _canonical_value(cls, q: PintQuantity, *, allow_zero: bool) -> float:
-        if q.dimensionality != ureg.Quantity(1, cls.CANONICAL).dimensionality:
+        if q.dimensionality != _unit(cls.CANONICAL).dimensionality:
             raise UnitError(
                 f"{cls.KIND} needs a unit of {cls.DIMENSION} (e.g. {cls.EXAMPLE}); "
                 f"'{q:~}' is {_describe(q)}"
             )
-        v = float(q.to(cls.CANONICAL).magnitude)
+        v = float(q.to(_unit(cls.CANONICAL)).magnitude)
         if not math.isfinite(v):
             raise UnitError(f"{cls.KIND} must be a finite number, got {q.magnitude}")
         if v < 0:
@@ -224,12 +239,12 @@ class _Amount:
 
     @property
     def quantity(self) -> PintQuantity:
-        return ureg.Quantity(self._v, self.CANONICAL)
+        return ureg.Quantity(self._v, _unit(self.CANONICAL))
 
     def to(self, unit: str) -> float:
         """The magnitude in ``unit`` (e.g. ``Dose("500 ug").to("mg") == 0.5``)."""
         try:
-            return float(self.quantity.to(_normalise_unit_text(unit)).magnitude)
+            return float(self.quantity.to(_unit(_normalise_unit_text(unit))).magnitude)
         except pint.DimensionalityError as exc:
             raise UnitError(f"cannot express {self} in '{unit}'") from exc
         except (pint.UndefinedUnitError, AttributeError, ValueError, TypeError) as exc:
@@ -416,7 +431,12 @@ def quantity_json(value: float, unit: str) -> dict[str, Any]:
     v: float | int = float(f"{float(value):.12g}")
     if float(v).is_integer() and abs(v) < 2**53:
         v = int(v)
-    return {"value": v, "unit": ucum(_normalise_unit_text(unit)) if unit != "%" else "%"}
+    return {"value": v, "unit": _ucum_text(unit)}
+
+
+@lru_cache(maxsize=1024)
+def _ucum_text(unit: str) -> str:
+    return ucum(_normalise_unit_text(unit)) if unit != "%" else "%"
 
 
 def to_json(q: _Amount | PintQuantity, unit: str | None = None) -> dict[str, Any]:
@@ -424,7 +444,7 @@ def to_json(q: _Amount | PintQuantity, unit: str | None = None) -> dict[str, Any
     if isinstance(q, _Amount):
         return q.to_json(unit)
     if unit is not None:
-        q = q.to(_normalise_unit_text(unit))
+        q = q.to(_unit(_normalise_unit_text(unit)))
     return quantity_json(float(q.magnitude), ucum(q.units))
 
 
@@ -434,7 +454,7 @@ def from_json(obj: Mapping[str, Any], *, what: str = "quantity") -> PintQuantity
     if not math.isfinite(value):
         raise UnitError(f"{what} must be a finite number")
     try:
-        return ureg.Quantity(value, _normalise_unit_text(unit))
+        return ureg.Quantity(value, _unit(_normalise_unit_text(unit)))
     except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, ValueError,
             TypeError, AssertionError) as exc:
         raise UnitError(f"unknown unit '{unit}' in {what}") from exc
