@@ -160,6 +160,9 @@ def world(engine: Engine) -> World:
 
 
 def settings_for(url: str, **kw: object) -> Settings:
+    """Computations run on threads unless a test asks for worker processes (each app would
+    otherwise start a process of its own)."""
+    kw.setdefault("compute_processes", 0)
     return Settings(database_url=url, secret_key=SECRET, **kw)  # type: ignore[arg-type]
 
 

@@ -15,7 +15,7 @@ from benzoplan.api import create_app
 from benzoplan.errors import InputError
 from benzoplan.store import Base
 
-from .conftest import PASSWORD, SECRET, World, settings_for, taper_body
+from .conftest import PASSWORD, RECORD, SECRET, World, plan_json, settings_for, taper_body
 
 
 @pytest.fixture
@@ -296,3 +296,27 @@ def test_app_refuses_to_start_without_a_secret(db_url: str) -> None:
 
     with pytest.raises(InputError, match="SECRET_KEY"):
         create_app(Settings(database_url=db_url, secret_key=None))
+
+
+def test_computations_in_a_worker_process_answer_like_in_the_server(
+        db_url: str, engine: Engine, world: World) -> None:
+    """With a compute process (as `benzoplan serve` runs), /taper and /check return the core's
+    JSON, and a core error raised in the worker is the same 4xx problem with its field."""
+    app = create_app(settings_for(db_url, compute_processes=1))
+    headers = world.headers(world.a.users["clinician"])
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/api/v1/taper", json=taper_body(), headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/json"
+        assert r.json() == plan_json()  # the core's own plan for the same request
+        r = c.post("/api/v1/check", json={"patient": RECORD}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert "findings" in r.json()
+        bad = {**taper_body(), "max_step": {"value": 10, "unit": "mL"}}
+        _is_problem(c.post("/api/v1/taper", json=bad, headers=headers), 422)
+        odd = {**RECORD, "weight": {"value": 70, "unit": "mL"}}
+        body = _is_problem(c.post("/api/v1/check", json={"patient": odd}, headers=headers), 422)
+        assert body["field"].startswith("body.patient")
+        pool = app.state.services.computer
+        assert pool.processes == 1 and pool._pool is not None
+    assert pool._pool is None  # shut down with the app

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from benzoplan import __version__, web
 from benzoplan.api import problems
+from benzoplan.api.compute import Computer
 from benzoplan.api.deps import Services
 from benzoplan.api.routes import (
     alerts,
@@ -74,13 +75,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions=make_sessionmaker(engine),
         read_sessions=make_sessionmaker(reader),
         gate=anyio.Lock() if is_sqlite(engine) else None,
+        computer=Computer(settings.compute_processes, settings.compute_threads),
         tokens=TokenService(settings.secret_key.get_secret_value(), settings.token_minutes),
         limiter=SigninLimiter(settings.signin_max_failures, settings.signin_window_seconds),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(services.computer.start)
         yield
+        services.computer.close()
         engine.dispose()
         reader.dispose()
 

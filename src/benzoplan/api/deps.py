@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Path, Query, Request
@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from benzoplan.api.compute import Computer
 from benzoplan.api.security import SigninLimiter, TokenService
 from benzoplan.api.settings import Settings
 from benzoplan.errors import Forbidden, NotFound, Unauthorized
@@ -35,7 +36,9 @@ __all__ = [
     "PatientAccess",
     "PlanAccess",
     "Services",
+    "Svc",
     "alert_access",
+    "compute",
     "patient_access",
     "plan_access",
     "require_roles",
@@ -57,11 +60,22 @@ class Services:
     # event loop rather than in worker threads (a waiting thread could starve the request
     # that holds the database lock of the thread it needs to commit).
     gate: anyio.Lock | None
+    # pure computations (planning a taper, a safety check) run here, off the request threads
+    computer: Computer
 
 
 async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+Svc = Annotated[Services, Depends(get_services)]
+_T = TypeVar("_T")
+
+
+async def compute(services: Services, fn: Callable[..., _T], *args: Any) -> _T:
+    """``fn(*args)`` on the computer: a module-level function with picklable arguments."""
+    return await services.computer.run(fn, *args)
 
 
 async def get_session(

@@ -42,29 +42,39 @@ _VIEWS_LOCK = threading.Lock()
 _VIEWS_MAX = 256
 
 
-def _view(plan_id: str, version: int, body: dict[str, Any]) -> PlanView:
-    """The monitoring view of a plan version. Versions never change, so views are kept (LRU):
-    building one parses every dose of the plan."""
-    key = (plan_id, version)
+def _kept(key: tuple[str, int]) -> PlanView | None:
     with _VIEWS_LOCK:
-        if key in _VIEWS:
+        view = _VIEWS.get(key)
+        if view is not None:
             _VIEWS.move_to_end(key)
-            return _VIEWS[key]
-    view = PlanView.of(body)
+        return view
+
+
+def _keep(key: tuple[str, int], view: PlanView) -> None:
     with _VIEWS_LOCK:
         _VIEWS[key] = view
         while len(_VIEWS) > _VIEWS_MAX:
             _VIEWS.popitem(last=False)
-    return view
 
 
-def plan_view(db: Session, actor: Actor,
-              patient: Patient) -> tuple[PlanView, dict[str, Any]] | None:
+def plan_view(db: Session, actor: Actor, patient: Patient) -> PlanView | None:
+    """The monitoring view of the patient's plan in force (None without a plan).
+
+    Versions never change, so views are kept (LRU) by plan and version: building one parses
+    every dose of the plan, and a kept view spares loading the version's body at all. The
+    read is audited either way."""
     rec = plans.latest_plan(db, patient)
     if rec is None:
         return None
-    v = plans.current_version(db, actor, rec, patient.clinic_id)
-    return _view(rec.id, v.version, v.body), v.body
+    key = (rec.id, rec.current_version)
+    view = _kept(key)
+    if view is None:
+        v = plans.current_version(db, actor, rec, patient.clinic_id)
+        view = PlanView.of(v.body)
+        _keep(key, view)
+    else:
+        plans.note_current_read(db, actor, rec, patient.clinic_id)
+    return view
 
 
 def _usable(view: PlanView, rows: list[DiaryEntry]) -> list[dict[str, Any]]:
@@ -83,13 +93,13 @@ def _usable(view: PlanView, rows: list[DiaryEntry]) -> list[dict[str, Any]]:
     return list(latest.values())
 
 
-def evaluate_patient(db: Session, actor: Actor, patient: Patient, *,
-                     today: dt.date) -> Evaluation | None:
-    """Evaluate the plan in force; store each alert not raised before. None without a plan."""
-    found = plan_view(db, actor, patient)
-    if found is None:
+def evaluate_patient(db: Session, actor: Actor, patient: Patient, *, today: dt.date,
+                     view: PlanView | None = None) -> Evaluation | None:
+    """Evaluate the plan in force (``view``, when the caller has just read it); store each
+    alert not raised before. None without a plan."""
+    view = view or plan_view(db, actor, patient)
+    if view is None:
         return None
-    view, _body = found
     if today < view.start:
         return None
     rows = diary.entries_between(db, actor, patient, since=view.start, until=today,

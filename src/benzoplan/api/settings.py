@@ -30,3 +30,10 @@ class Settings(BaseSettings):
                                      description="failed sign-ins per user within the window "
                                      "before further attempts get 429")
     signin_window_seconds: int = Field(300, ge=1)
+    compute_processes: int = Field(1, ge=0, le=32,
+                                   description="worker processes for pure computations "
+                                   "(planning a taper, a safety check); 0 runs them on "
+                                   "threads of the server process")
+    compute_threads: int = Field(2, ge=1, le=64,
+                                 description="threads for pure computations when "
+                                 "compute_processes is 0")

@@ -83,6 +83,13 @@ def current_version(session: Session, actor: Actor, plan: TaperPlanRecord,
     return v
 
 
+def note_current_read(session: Session, actor: Actor, plan: TaperPlanRecord,
+                      clinic_id: str) -> None:
+    """Record a read of the current version whose body the caller already holds (versions
+    never change, so a kept copy is the stored one)."""
+    _audit(session, actor, "read", plan, clinic_id, version=plan.current_version)
+
+
 def get_version(session: Session, actor: Actor, plan: TaperPlanRecord, clinic_id: str,
                 version: int) -> PlanVersion:
     v = _version(session, plan.id, version)

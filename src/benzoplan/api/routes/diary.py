@@ -97,17 +97,16 @@ def diary_put(body: DiaryIn, access: Writer, db: DB, response: Response) -> Diar
     if not created:
         response.status_code = status.HTTP_200_OK
         return out
-    found = plan_view(db, actor, patient)
-    if found is None or body.date < found[0].start:
+    view = plan_view(db, actor, patient)
+    if view is None or body.date < view.start:
         return out  # no plan in force on that day: nothing to check it against
-    view = found[0]
     if body.kind == "dose" and data.get("status") != "extra" and \
             data["slot"] not in view.slots_on(body.date):
         slots = ", ".join(view.slots_on(body.date)) or "none"
         raise InputError(f"no dose is scheduled at {data['slot']} on {body.date.isoformat()} "
                          f"(scheduled: {slots}); record an unscheduled dose with status "
                          "'extra'", field="body.data.slot")
-    ev = evaluate_patient(db, actor, patient, today=dt.date.today())
+    ev = evaluate_patient(db, actor, patient, today=dt.date.today(), view=view)
     if ev is not None:
         out.alerts = [{"id": a.id, "level": a.level, "code": a.code, "why": a.why,
                        "action": a.action, "source": a.source} for a in ev.new_alerts]

@@ -6,13 +6,14 @@ Each route validates its request, calls the core function and returns its JSON f
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import Field
 
 from benzoplan.api.core_io import TaperIn, at_field, patient_record, taper_request
-from benzoplan.api.deps import CurrentActor
+from benzoplan.api.deps import CurrentActor, Svc, compute
 from benzoplan.api.schemas import DoseJSON, DrugName, Model, as_dose
 from benzoplan.drugs import convert
 from benzoplan.instruments import instrument_json, list_instruments, score
@@ -68,9 +69,25 @@ def simulate_regimen(body: SimulateIn, actor: CurrentActor) -> dict[str, Any]:
     return result.to_json()
 
 
-@router.post("/taper", summary="Plan a taper (not stored; see /patients/{id}/plans)")
-def taper(body: TaperIn, actor: CurrentActor) -> dict[str, Any]:
-    return plan_taper(taper_request(body)).to_json()
+# The computed JSON comes back from the worker already encoded: a plan's JSON is tens of
+# kilobytes, and decoding and re-encoding it in the server would cost more than planning.
+_JSON_OBJECT: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+def _encoded(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode()
+
+
+@router.post("/taper", summary="Plan a taper (not stored; see /patients/{id}/plans)",
+             response_class=Response, responses=_JSON_OBJECT)
+async def taper(body: TaperIn, actor: CurrentActor, services: Svc) -> Response:
+    return Response(await compute(services, taper_json, body), media_type="application/json")
+
+
+def taper_json(body: TaperIn) -> bytes:
+    return _encoded(plan_taper(taper_request(body)).to_json())
 
 
 class CheckIn(Model):
@@ -79,11 +96,16 @@ class CheckIn(Model):
     today: dt.date | None = None
 
 
-@router.post("/check", summary="Prescribing-safety check of a patient and regimen")
-def safety_check(body: CheckIn, actor: CurrentActor) -> dict[str, Any]:
+@router.post("/check", summary="Prescribing-safety check of a patient and regimen",
+             response_class=Response, responses=_JSON_OBJECT)
+async def safety_check(body: CheckIn, actor: CurrentActor, services: Svc) -> Response:
+    return Response(await compute(services, check_json, body), media_type="application/json")
+
+
+def check_json(body: CheckIn) -> bytes:
     record = patient_record(body.patient, "body.patient")
     with at_field("body.patient"):
-        return check(record, today=body.today or dt.date.today()).to_json()
+        return _encoded(check(record, today=body.today or dt.date.today()).to_json())
 
 
 class ScoreIn(Model):
