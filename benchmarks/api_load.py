@@ -169,6 +169,11 @@ class _Phase:
         return aiohttp.ClientSession(self.base, connector=aiohttp.TCPConnector(limit=1),
                                      timeout=aiohttp.ClientTimeout(total=120))
 
+    async def connect(self, http: aiohttp.ClientSession) -> None:
+        """Open the client's connection before the clock starts (an untimed GET /health)."""
+        async with http.get("/health") as r:
+            await r.read()
+
     def request(self, i: int) -> tuple[str, str, Any, dict[str, str]]:
         """Operation, path, body and headers of request ``i``."""
         op = ("taper", "check", "diary")[i % 3]
@@ -217,15 +222,19 @@ async def _paced(phase: _Phase, total: int, clients: int, rate: float,
     turn; a client still waiting for an answer sends its next request late, and the lateness
     counts in that request's latency."""
     rng = random.Random(seed)
-    t0 = time.perf_counter() + 0.2
+    gaps = [rng.expovariate(rate) for _ in range(total)]
+    ready = asyncio.Barrier(clients)
     due: list[float] = []
-    t = t0
-    for _ in range(total):
-        t += rng.expovariate(rate)
-        due.append(t)
 
     async def client(c: int) -> None:
         async with phase.session() as http:
+            await phase.connect(http)
+            if await ready.wait() == 0:  # one client sets the clock once all are connected
+                t = time.perf_counter()
+                for g in gaps:
+                    t += g
+                    due.append(t)
+            await ready.wait()
             for i in range(c, total, clients):
                 delay = due[i] - time.perf_counter()
                 if delay > 0:
@@ -233,7 +242,8 @@ async def _paced(phase: _Phase, total: int, clients: int, rate: float,
                 await phase.send(http, i, due[i])
 
     await asyncio.gather(*(client(c) for c in range(clients)))
-    return phase.summary(time.perf_counter() - t0, mode="paced", offered_rate=rate)
+    return phase.summary(time.perf_counter() - (due[0] - gaps[0]), mode="paced",
+                         offered_rate=rate)
 
 
 async def _saturated(phase: _Phase, total: int, clients: int) -> dict[str, Any]:
@@ -241,12 +251,19 @@ async def _saturated(phase: _Phase, total: int, clients: int) -> dict[str, Any]:
     for i in range(total):
         queue.put_nowait(i)
 
+    ready = asyncio.Barrier(clients)
+    t0 = 0.0
+
     async def client() -> None:
+        nonlocal t0
         async with phase.session() as http:
+            await phase.connect(http)
+            if await ready.wait() == 0:
+                t0 = time.perf_counter()
+            await ready.wait()
             while not queue.empty():
                 await phase.send(http, queue.get_nowait(), time.perf_counter())
 
-    t0 = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     return phase.summary(time.perf_counter() - t0, mode="saturated")
 

@@ -30,6 +30,7 @@ from benzoplan.api.routes import (
 )
 from benzoplan.api.security import SigninLimiter, TokenService
 from benzoplan.api.settings import Settings
+from benzoplan.clinical_data import load_all
 from benzoplan.errors import InputError
 from benzoplan.store import is_sqlite, make_engine, make_sessionmaker
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     The database must already be at the current schema (``benzoplan db upgrade``).
     """
     settings = settings or Settings()
+    load_all()  # an invalid clinical data file stops the service here, not at a request
     if settings.secret_key is None or len(settings.secret_key.get_secret_value()) < 32:
         raise InputError("BENZOPLAN_SECRET_KEY must be set to a random string of at least 32 "
                          "characters (e.g. `python -c 'import secrets; "

@@ -30,8 +30,32 @@ _T = TypeVar("_T")
 
 
 def _warm() -> None:
-    """Import what the computations use, so that the first request does not pay for it."""
-    import benzoplan.api.routes.operations  # noqa: F401
+    """A new worker loads the clinical data and computes one small plan and one check: the
+    per-drug tables and numeric code they build on first use would otherwise slow its first
+    requests by a tenth of a second."""
+    import datetime as dt
+
+    from benzoplan.clinical_data import load_all
+    from benzoplan.safety import check
+    from benzoplan.safety.patient import PatientRecord
+    from benzoplan.taper import ScheduledDose, TaperRequest, plan_taper
+    from benzoplan.taper._model import parse_time
+    from benzoplan.units import Dose
+
+    load_all()
+    today = dt.date.today()
+    doses = tuple(ScheduledDose(parse_time(t), Dose("1 mg")) for t in ("08:00", "20:00"))
+    plan_taper(TaperRequest(drug="clonazepam", start=today, doses=doses,
+                            strategy="hyperbolic")).to_json()
+    check(PatientRecord.model_validate({
+        "age_years": 50, "sex": "female", "conditions": ["panic-disorder"],
+        "regimen": {"drug": "clonazepam", "indication": "panic-disorder",
+                    "start_date": "2020-01-01",
+                    "schedule": [{"time": "08:00", "dose": "1 mg"}]}}), today=today).to_json()
+
+
+def _ready() -> None:
+    """Nothing: answered once the worker has started (and warmed)."""
 
 
 class Computer:
@@ -57,7 +81,7 @@ class Computer:
         """Start the worker processes now (they take a second or two to import benzoplan)."""
         if self.processes:
             pool = self._executor()
-            for f in [pool.submit(_warm) for _ in range(self.processes)]:
+            for f in [pool.submit(_ready) for _ in range(self.processes)]:
                 f.result()
 
     async def run(self, fn: Callable[..., _T], *args: Any) -> _T:

@@ -76,6 +76,12 @@ def symptoms() -> tuple[Symptom, ...]:
     return _data().symptoms
 
 
+@cache
+def symptom_codes() -> frozenset[str]:
+    """The codes of :func:`symptoms` (checked on every diary entry, so kept)."""
+    return frozenset(s.code for s in symptoms())
+
+
 def parameter(name: str) -> Parameter:
     return _data().parameters[name]
 

@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from benzoplan.errors import InputError
-from benzoplan.monitoring._data import symptoms
+from benzoplan.monitoring._data import symptom_codes
 
 __all__ = [
     "DiaryEntry",
@@ -94,7 +94,7 @@ class SymptomEntry(_Entry):
     @field_validator("ratings")
     @classmethod
     def _known(cls, v: dict[str, int]) -> dict[str, int]:
-        known = {s.code for s in symptoms()}
+        known = symptom_codes()
         unknown = sorted(set(v) - known)
         if unknown:
             raise ValueError(f"unknown symptom(s) {unknown}; known: {sorted(known)}")
