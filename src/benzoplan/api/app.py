@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from benzoplan import __version__, web
 from benzoplan.api import problems
+from benzoplan.api.cds_clients import load_clients
 from benzoplan.api.compute import Computer
 from benzoplan.api.deps import Services
 from benzoplan.api.routes import (
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         computer=Computer(settings.compute_processes, settings.compute_threads),
         tokens=TokenService(settings.secret_key.get_secret_value(), settings.token_minutes),
         limiter=SigninLimiter(settings.signin_max_failures, settings.signin_window_seconds),
+        cds_clients=load_clients(settings.cds_clients),
     )
 
     @asynccontextmanager

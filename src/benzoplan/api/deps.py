@@ -16,9 +16,10 @@ import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from benzoplan.api.cds_clients import CdsClients
 from benzoplan.api.compute import Computer
 from benzoplan.api.security import SigninLimiter, TokenService
 from benzoplan.api.settings import Settings
@@ -31,6 +32,7 @@ from benzoplan.store.plans import load_plan
 __all__ = [
     "DB",
     "AlertAccess",
+    "CdsActor",
     "CurrentActor",
     "Paging",
     "PatientAccess",
@@ -56,6 +58,7 @@ class Services:
     read_sessions: sessionmaker[Session]
     tokens: TokenService
     limiter: SigninLimiter
+    cds_clients: CdsClients
     # SQLite has one writer: requests that use the database take turns here, waiting in the
     # event loop rather than in worker threads (a waiting thread could starve the request
     # that holds the database lock of the thread it needs to commit).
@@ -125,6 +128,34 @@ def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def cds_actor(
+    request: Request,
+    services: Annotated[Services, Depends(get_services)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """Who calls a CDS Hooks endpoint: a trusted CDS client (an EHR's signed JWT, acting as
+    the account configured for it) or a signed-in clinician or pharmacist."""
+    staff = ("clinician", "pharmacist")
+    if creds is None or not services.cds_clients.is_client_token(creds.credentials):
+        actor = current_actor(services, creds)
+        if actor.role not in staff:
+            raise _refuse(actor, staff)
+        return actor
+    base = services.settings.public_url or str(request.base_url)
+    client = services.cds_clients.verify(creds.credentials,
+                                         audience=base.rstrip("/") + request.url.path)
+    with services.read_sessions() as s:
+        user = s.scalar(select(User).where(User.username == client.account))
+    if user is None or not user.active or user.role not in staff:
+        raise Unauthorized(f"the account '{client.account}' configured for CDS client "
+                           f"{client.iss} is missing, deactivated or not a clinician or "
+                           "pharmacist", field="Authorization")
+    return Actor(id=user.id, role=user.role, clinic_id=user.clinic_id)
+
+
+CdsActor = Annotated[Actor, Depends(cds_actor)]
 
 
 def _refuse(actor: Actor, allowed: tuple[str, ...]) -> Forbidden:

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
                                      description="failed sign-ins per user within the window "
                                      "before further attempts get 429")
     signin_window_seconds: int = Field(300, ge=1)
+    cds_clients: str | None = Field(None, description="a JSON file of the CDS clients (EHRs) "
+                                    "trusted to call CDS Hooks with signed JWTs")
+    public_url: str | None = Field(None, description="the address clients reach this service "
+                                   "at (e.g. https://benzoplan.clinic.example), when a proxy "
+                                   "stands in front; CDS client JWTs name it in 'aud'")
     compute_processes: int = Field(1, ge=0, le=32,
                                    description="worker processes for pure computations "
                                    "(planning a taper, a safety check); 0 runs them on "

@@ -4,8 +4,9 @@
 /cds-services/{id}`` answers a hook call with cards (the card logic of
 :mod:`benzoplan.interop.cds_hooks`; a missing patient prefetch is ``412``); ``POST
 /cds-services/{id}/feedback`` stores what the clinician did with the cards. Every call needs a
-signed-in clinician or pharmacist (the EHR calls on the user's behalf with their token); the
-cards each call returns are recorded for the user's clinic so feedback can be checked.
+trusted CDS client's signed JWT (:mod:`benzoplan.api.cds_clients`) or a signed-in clinician or
+pharmacist's token; the cards each call returns are recorded for that account's clinic so
+feedback can be checked.
 """
 
 from __future__ import annotations
@@ -13,18 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path
+from fastapi import APIRouter, Body, Path
 from pydantic import Field
 
-from benzoplan.api.deps import DB, require_roles
+from benzoplan.api.deps import DB, CdsActor
 from benzoplan.api.schemas import Out
 from benzoplan.errors import NotFound
 from benzoplan.interop import cds_hooks
-from benzoplan.store import Actor
 from benzoplan.store import cds as repo
 
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
-Prescriber = Annotated[Actor, Depends(require_roles("clinician", "pharmacist"))]
+
 ServiceId = Annotated[str, Path(max_length=64, description="a service id from discovery")]
 
 
@@ -41,12 +41,12 @@ class FeedbackStored(Out):
 
 
 @router.get("", summary="CDS Hooks discovery: the services and their prefetch templates")
-def discovery(actor: Prescriber) -> dict[str, Any]:
+def discovery(actor: CdsActor) -> dict[str, Any]:
     return cds_hooks.services()
 
 
 @router.post("/{service_id}", summary="Call a CDS service (order-select or order-sign)")
-def call_service(service_id: ServiceId, actor: Prescriber, db: DB,
+def call_service(service_id: ServiceId, actor: CdsActor, db: DB,
                  request: Annotated[dict[str, Any], Body(
                      description="a CDS Hooks 2.0 request with FHIR R4 prefetch")]
                  ) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def call_service(service_id: ServiceId, actor: Prescriber, db: DB,
 
 @router.post("/{service_id}/feedback", summary="Feedback on cards: accepted or overridden",
              response_model=FeedbackStored)
-def feedback(service_id: ServiceId, actor: Prescriber, db: DB,
+def feedback(service_id: ServiceId, actor: CdsActor, db: DB,
              body: Annotated[dict[str, Any], Body(
                  description="{\"feedback\": [...]} as in CDS Hooks 2.0")]) -> FeedbackStored:
     items = cds_hooks.parse_feedback(_service(service_id), body)
