@@ -156,6 +156,15 @@ def test_lists_are_paginated(client: TestClient, world: World) -> None:
     _is_problem(client.get(url, params={"limit": 10_000}, headers=h), 422, "query.limit")
 
 
+def test_pharmacists_see_whom_each_plan_is_for(client: TestClient, world: World) -> None:
+    h = world.headers(world.a.users["pharmacist"])
+    plans = client.get("/api/v1/plans", headers=h).json()["items"]
+    assert {p["patient_name"] for p in plans} == {"Pat a", "Other a"}
+    one = client.get(f"/api/v1/plans/{plans[0]['id']}", headers=h).json()
+    assert one["patient_name"] == plans[0]["patient_name"]
+    assert one["patient_id"] == plans[0]["patient_id"]
+
+
 NONE = {"ratings": {}}
 # (who, method, path, body, expected status, expected field)
 BadCase = tuple[str, str, Callable[[World], str], Any, int, str | None]

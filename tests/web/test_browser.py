@@ -321,6 +321,29 @@ def test_patient_cannot_open_another_patients_page(page: Any, site: Site) -> Non
         assert resp.status in (401, 403, 404)
 
 
+def test_pharmacist_sees_what_to_dispense_and_the_plan_history(page: Any, site: Site) -> None:
+    sign_in(page, site, *site.signins["pharmacist"])
+    assert page.url.endswith("/pharmacy")
+    expect(page.locator("#plans")).to_contain_text("Casey Fresh")
+    page.locator(f"#plans a[href='/pharmacy/plans/{site.casey_plan_id}']").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dispensing for Casey Fresh")
+    with site.api("pharmacist") as api:
+        current = api.get(f"/plans/{site.casey_plan_id}").json()
+        listing = api.get(f"/plans/{site.casey_plan_id}/dispensing").json()
+    rows = sum(len(f["items"]) for f in listing["dispensing"])
+    assert rows >= 1
+    expect(page.locator("#dispensing tbody tr")).to_have_count(rows)
+    # the plan began a week ago: one fill period is in force, and it is marked
+    expect(page.locator("#fill-now")).to_have_count(1)
+    expect(page.locator("#fill-now")).to_contain_text(listing["dispensing"][0]["from"])
+    expect(page.locator("#weeks tr.now")).to_have_count(1)
+    expect(page.locator("#versions li")).to_have_count(current["version"])
+    # a pharmacist reads plans, not clinical records
+    resp = page.goto(site.base + f"/clinic/patients/{site.casey_id}")
+    assert resp.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+
+
 def test_sign_in_and_diary_work_from_the_keyboard(page: Any, site: Site) -> None:
     page.goto(site.base + "/signin")
     user, password = site.signins["patient"]

@@ -126,6 +126,15 @@ def list_clinic_plans(session: Session, actor: Actor, *, limit: int,
     return page
 
 
+def patient_names(session: Session, patient_ids: set[str]) -> dict[str, str]:
+    """The names of the patients whose plans were just listed (their reads are audited with
+    the plans)."""
+    if not patient_ids:
+        return {}
+    rows = session.execute(select(Patient.id, Patient.name).where(Patient.id.in_(patient_ids)))
+    return {pid: name for pid, name in rows}
+
+
 def add_version(session: Session, actor: Actor, plan: TaperPlanRecord, clinic_id: str, *,
                 base_version: int, body: dict[str, Any], reason: str) -> PlanVersion:
     """Add version ``base_version + 1``; Conflict if the plan moved past ``base_version``."""

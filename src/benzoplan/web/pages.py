@@ -62,6 +62,8 @@ async def home(request: Request) -> Response:
         return RedirectResponse("/diary", status_code=303)
     if me["role"] == "clinician":
         return RedirectResponse("/clinic", status_code=303)
+    if me["role"] == "pharmacist":
+        return RedirectResponse("/pharmacy", status_code=303)
     return _page(request, "home.html", me=me)
 
 
@@ -191,6 +193,40 @@ async def _patient_page(request: Request, patient_id: str, *, saved: str = "",
         plan_findings=sorted((body or {}).get("findings", []),
                              key=lambda f: _views.SEVERITY_ORDER.get(f.get("severity", ""), 9)),
     )
+
+
+# ---------------------------------------------------------------------------- pharmacist
+async def pharmacy(request: Request) -> Response:
+    """The clinic's taper plans, most recently changed first, for dispensing."""
+    api = _api(request)
+    me = await _me(api)
+    plans = await api.items("/plans", limit=200)
+    return _page(request, "pharmacy.html", me=me, plans=plans)
+
+
+def _fill_now(fills: list[dict[str, Any]], today: dt.date) -> int | None:
+    """The index of the fill period in force today, else of the next one (None: all past)."""
+    for i, f in enumerate(fills):
+        if dt.date.fromisoformat(f["to"]) >= today:
+            return i
+    return None
+
+
+async def pharmacy_plan(request: Request) -> Response:
+    """One plan as a pharmacist needs it: what to dispense per fill (the current or next fill
+    marked), the schedule, and every version with who changed it, when and why."""
+    api = _api(request)
+    me = await _me(api)
+    plan_id = request.path_params["plan_id"]
+    current = await api.get(f"/plans/{plan_id}")
+    versions = await api.items(f"/plans/{plan_id}/versions", limit=200)
+    body = current["body"]
+    fills = body.get("dispensing") or []
+    today = _today()
+    return _page(request, "pharmacy_plan.html", me=me, plan=current, body=body, fills=fills,
+                 fill_now=_fill_now(fills, today), versions=versions, today=today,
+                 revisions={r.get("version"): r for r in body.get("revisions", [])},
+                 weeks=_views.weeks(body))
 
 
 async def acknowledge(request: Request) -> Response:
@@ -363,6 +399,8 @@ ROUTES = [
     Route("/clinic/patients/{patient_id}/monitor", monitor, methods=["POST"]),
     Route("/clinic/alerts/{alert_id}/acknowledge", acknowledge, methods=["POST"]),
     Route("/clinic/plans/{plan_id}/versions", new_version, methods=["POST"]),
+    Route("/pharmacy", pharmacy, methods=["GET"]),
+    Route("/pharmacy/plans/{plan_id}", pharmacy_plan, methods=["GET"]),
     Route("/diary", diary, methods=["GET"]),
     Route("/diary/entries", diary_entry, methods=["POST"]),
 ]

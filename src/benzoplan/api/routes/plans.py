@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, status
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from benzoplan.api.core_io import TaperIn, at_field, taper_request
 from benzoplan.api.deps import (
@@ -28,7 +29,7 @@ from benzoplan.api.schemas import Model, Out, PageOf
 from benzoplan.errors import Conflict
 from benzoplan.store import Actor
 from benzoplan.store import plans as repo
-from benzoplan.store.models import PlanVersion, TaperPlanRecord
+from benzoplan.store.models import Patient, PlanVersion, TaperPlanRecord
 from benzoplan.store.users import get_user
 from benzoplan.taper import TaperPlan, plan_taper
 
@@ -59,6 +60,8 @@ class Revise(Model):
 class PlanSummary(Out):
     id: str
     patient_id: str
+    patient_name: str | None = Field(None, description="who the plan is for (as recorded by "
+                                     "the clinic), so pharmacists know whom they dispense to")
     current_version: int
     created_by: str
     created_at: dt.datetime
@@ -81,31 +84,36 @@ class VersionOut(VersionMeta):
 class PlanOut(VersionOut):
     id: str
     patient_id: str
+    patient_name: str
     current_version: int
 
 
-def _plan_out(plan: TaperPlanRecord, v: PlanVersion) -> PlanOut:
-    return PlanOut(id=plan.id, patient_id=plan.patient_id, current_version=plan.current_version,
-                   plan_id=plan.id, version=v.version, reason=v.reason, author_id=v.author_id,
-                   created_at=v.created_at, diff=v.diff, body=v.body)
+def _plan_out(plan: TaperPlanRecord, v: PlanVersion, patient: Patient) -> PlanOut:
+    return PlanOut(id=plan.id, patient_id=plan.patient_id, patient_name=patient.name,
+                   current_version=plan.current_version, plan_id=plan.id, version=v.version,
+                   reason=v.reason, author_id=v.author_id, created_at=v.created_at, diff=v.diff,
+                   body=v.body)
 
 
-def _summaries(p: Any) -> PageOf[PlanSummary]:
-    return PageOf[PlanSummary].of([PlanSummary.model_validate(x) for x in p.items], p.total,
-                                  p.limit, p.offset)
+def _summaries(db: Session, p: Any) -> PageOf[PlanSummary]:
+    names = repo.patient_names(db, {x.patient_id for x in p.items})
+    return PageOf[PlanSummary].of(
+        [PlanSummary.model_validate(x).model_copy(update={"patient_name": names.get(x.patient_id)})
+         for x in p.items], p.total, p.limit, p.offset)
 
 
 @router.get("/plans", summary="Plans of the caller's clinic, most recently changed first",
             response_model=PageOf[PlanSummary])
 def plans_clinic(actor: Staff, db: DB, page: PageParams) -> PageOf[PlanSummary]:
-    return _summaries(repo.list_clinic_plans(db, actor, limit=page.limit, offset=page.offset))
+    return _summaries(db, repo.list_clinic_plans(db, actor, limit=page.limit,
+                                                 offset=page.offset))
 
 
 @router.get("/patients/{patient_id}/plans", summary="A patient's plans, newest first",
             response_model=PageOf[PlanSummary])
 def plans_of_patient(access: PatientPlans, db: DB, page: PageParams) -> PageOf[PlanSummary]:
-    return _summaries(repo.list_plans(db, access.actor, access.patient, limit=page.limit,
-                                      offset=page.offset))
+    return _summaries(db, repo.list_plans(db, access.actor, access.patient, limit=page.limit,
+                                          offset=page.offset))
 
 
 @router.post("/patients/{patient_id}/plans", summary="Plan a taper and store it as version 1",
@@ -113,13 +121,13 @@ def plans_of_patient(access: PatientPlans, db: DB, page: PageParams) -> PageOf[P
 def plans_create(body: PlanCreate, access: ClinicianPatient, db: DB) -> PlanOut:
     plan = plan_taper(taper_request(body.request, where="body.request"))
     rec, v = repo.create_plan(db, access.actor, access.patient, plan.to_json(), body.reason)
-    return _plan_out(rec, v)
+    return _plan_out(rec, v, access.patient)
 
 
 @router.get("/plans/{plan_id}", summary="A plan at its current version", response_model=PlanOut)
 def plans_get(access: PlanReader, db: DB) -> PlanOut:
     v = repo.current_version(db, access.actor, access.plan, access.patient.clinic_id)
-    return _plan_out(access.plan, v)
+    return _plan_out(access.plan, v, access.patient)
 
 
 @router.get("/plans/{plan_id}/versions", summary="Every version: who, when, why, diff",
@@ -153,7 +161,7 @@ def plans_revise(body: Revise, access: PlanWriter, db: DB) -> PlanOut:
     v = repo.add_version(db, access.actor, access.plan, access.patient.clinic_id,
                          base_version=body.base_version, body=revised.to_json(),
                          reason=body.reason)
-    return _plan_out(access.plan, v)
+    return _plan_out(access.plan, v, access.patient)
 
 
 @router.get("/plans/{plan_id}/dispensing", summary="What to dispense per fill (current version)")
