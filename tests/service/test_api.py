@@ -329,3 +329,17 @@ def test_computations_in_a_worker_process_answer_like_in_the_server(
         pool = app.state.services.computer
         assert pool.processes == 1 and pool._pool is not None
     assert pool._pool is None  # shut down with the app
+
+
+def test_admins_read_the_audit_head_and_verify_against_anchors(client: TestClient,
+                                                               world: World) -> None:
+    h = world.headers(world.a.users["admin"])
+    head = client.get("/api/v1/audit/head", headers=h).json()
+    assert head["anchor"] == f"{head['seq']}:{head['hash']}"
+    r = client.get("/api/v1/audit/verify", params={"anchor": head["anchor"]}, headers=h).json()
+    assert r["ok"] is True and r["anchors"] == 1 and r["events"] >= head["seq"]
+    forged = f"{head['seq']}:{'0' * 64}"
+    r = client.get("/api/v1/audit/verify", params={"anchor": forged}, headers=h).json()
+    assert r["ok"] is False and r["first_bad_seq"] == head["seq"]
+    _is_problem(client.get("/api/v1/audit/verify", params={"anchor": "nope"}, headers=h), 422,
+                "query.anchor")

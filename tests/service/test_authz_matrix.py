@@ -104,6 +104,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/convert"): Rule(SIGNED_IN, body=lambda w: {
         "dose": {"value": 1, "unit": "mg"}, "drug": "clonazepam", "to": "diazepam"}),
     ("GET", "/api/v1/audit/verify"): Rule(frozenset({"admin"})),
+    ("GET", "/api/v1/audit/head"): Rule(frozenset({"admin"})),
     ("GET", "/fhir/Patient/{patient_id}/$everything"): Rule(frozenset({"clinician"}),
                                                              "patient"),
     ("GET", "/cds-services"): Rule(frozenset({"clinician", "pharmacist"})),

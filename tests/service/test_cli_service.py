@@ -36,6 +36,37 @@ def test_db_upgrade_then_audit_verify_then_tamper(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "TAMPERED" in r.stderr and "event 2" in r.stderr
 
 
+def test_audit_head_anchors_and_verify_detects_removed_newest_events(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'anchor.db'}"
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    r = runner.invoke(app, ["audit", "head", "--database-url", url])
+    assert r.exit_code == 2 and "empty" in r.stderr
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as s:
+        seed_demo(s)
+    r = runner.invoke(app, ["audit", "head", "--database-url", url, "--json"])
+    assert r.exit_code == 0
+    head = json.loads(r.stdout)
+    plain = runner.invoke(app, ["audit", "head", "--database-url", url]).stdout.strip()
+    assert plain == head["anchor"] == f"{head['seq']}:{head['hash']}"
+    anchors = tmp_path / "anchors.log"
+    anchors.write_text(f"# nightly heads\n{plain}\n{json.dumps(head)}\n")
+    r = runner.invoke(app, ["audit", "verify", "--database-url", url, "--anchors", str(anchors)])
+    assert r.exit_code == 0 and "1 anchors match" in r.stdout, r.stderr
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_events_no_delete"))
+        conn.execute(text("DELETE FROM audit_events WHERE seq = :n"), {"n": head["seq"]})
+    engine.dispose()
+    assert runner.invoke(app, ["audit", "verify", "--database-url", url]).exit_code == 0
+    r = runner.invoke(app, ["audit", "verify", "--database-url", url, "--anchor", plain])
+    assert r.exit_code == 1 and "newest events were removed" in r.stderr
+    r = runner.invoke(app, ["audit", "verify", "--database-url", url, "--anchor", "x:y"])
+    assert r.exit_code == 2 and "SEQ:HASH" in r.stderr
+    r = runner.invoke(app, ["audit", "verify", "--database-url", url, "--anchors",
+                            str(tmp_path / "missing.log")])
+    assert r.exit_code == 2 and "cannot read" in r.stderr
+
+
 def test_demo_seed_has_a_clonazepam_patient_with_two_weeks_of_diary(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from benzoplan.errors import Conflict
+from benzoplan.errors import Conflict, InputError
 from benzoplan.store import (
     Actor,
     Base,
@@ -87,6 +88,44 @@ def test_audit_chain_detects_a_removed_event(engine: Engine, world: World) -> No
     with make_sessionmaker(engine)() as s:
         bad = audit.verify(s)
     assert not bad.ok and bad.first_bad_seq == 3 and "missing" in (bad.problem or "")
+
+
+def test_an_anchor_detects_removed_newest_events(engine: Engine, world: World) -> None:
+    with make_sessionmaker(engine)() as s:
+        top = audit.head(s)
+        assert top is not None and top.seq > 5
+        assert audit.verify(s, [top]).ok and audit.verify(s, [top]).anchors == 1
+    with engine.begin() as conn:
+        _drop_triggers(conn)
+        conn.execute(text("DELETE FROM audit_events WHERE seq > :n"), {"n": top.seq - 3})
+    with make_sessionmaker(engine)() as s:
+        assert audit.verify(s).ok  # what is left still links up: the chain alone cannot tell
+        bad = audit.verify(s, [top])
+    assert not bad.ok and "newest events were removed" in (bad.problem or "")
+    assert bad.first_bad_seq == top.seq - 2
+
+
+def test_an_anchor_detects_a_rewritten_chain(engine: Engine, world: World) -> None:
+    with make_sessionmaker(engine)() as s:
+        top = audit.head(s)
+        assert top is not None
+    forged = audit.Anchor(top.seq, "0" * 64)
+    with make_sessionmaker(engine)() as s:
+        bad = audit.verify(s, [forged])
+    assert not bad.ok and bad.first_bad_seq == top.seq and "rewritten" in (bad.problem or "")
+
+
+@pytest.mark.parametrize("text", ["", "12", "0:" + "a" * 64, "3:" + "A" * 64, "3:abc",
+                                  '{"seq": 3}', "{not json"])
+def test_a_malformed_anchor_is_refused(text: str) -> None:
+    with pytest.raises(InputError, match="anchor"):
+        audit.Anchor.parse(text)
+
+
+def test_an_anchor_reads_both_printed_forms() -> None:
+    a = audit.Anchor(7, "ab" * 32)
+    assert audit.Anchor.parse(str(a)) == a
+    assert audit.Anchor.parse(json.dumps(a.to_json())) == a
 
 
 def test_audit_table_refuses_update_and_delete(engine: Engine, world: World) -> None:

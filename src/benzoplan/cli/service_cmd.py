@@ -1,9 +1,10 @@
-"""`benzoplan serve`, `benzoplan db upgrade|current`, `benzoplan audit verify`."""
+"""`benzoplan serve`, `benzoplan db upgrade|current`, `benzoplan audit verify|head`."""
 
 from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -56,24 +57,62 @@ def db_current(database_url: str | None = URL) -> None:
 
 @audit_app.command("verify")
 def audit_verify(database_url: str | None = URL,
+                 anchor: list[str] = typer.Option(
+                     [], "--anchor", help="SEQ:HASH from `benzoplan audit head` (repeatable)"),
+                 anchors_file: Path | None = typer.Option(
+                     None, "--anchors", help="a file of anchors, one per line: SEQ:HASH as "
+                     "`benzoplan audit head` prints it (or its JSON on one line); # comments"),
                  as_json: bool = typer.Option(False, "--json")) -> None:
-    """Recompute the hash chain; exit 1 if any event was altered, removed or reordered."""
+    """Recompute the hash chain; exit 1 if any event was altered, removed or reordered, or an
+    anchored event is gone or differs."""
     from benzoplan.store import audit, make_engine, make_sessionmaker
 
+    lines = list(anchor)
+    if anchors_file is not None:
+        try:
+            lines += [ln for ln in anchors_file.read_text(encoding="utf-8").splitlines()
+                      if ln.strip() and not ln.lstrip().startswith("#")]
+        except OSError as exc:
+            raise InputError(f"cannot read {anchors_file}: {exc.strerror}",
+                             field="anchors") from exc
+    anchors = [audit.Anchor.parse(ln) for ln in lines]
     engine = make_engine(_url(database_url))
     try:
         with make_sessionmaker(engine)() as session:
-            report = audit.verify(session)
+            report = audit.verify(session, anchors)
     finally:
         engine.dispose()
     if as_json:
         emit_json(report.to_json())
     elif report.ok:
-        console.print(f"audit log intact: {report.events} events", markup=False)
+        console.print(f"audit log intact: {report.events} events"
+                      + (f", {report.anchors} anchors match" if report.anchors else ""),
+                      markup=False)
     else:
         err_console.print(f"audit log TAMPERED: {report.problem}", markup=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("head")
+def audit_head(database_url: str | None = URL,
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Print the chain's head as SEQ:HASH. Keep it outside the database (e.g. append it to the
+    clinic's log each night): `audit verify --anchors` then detects removed newest events."""
+    from benzoplan.store import audit, make_engine, make_sessionmaker
+
+    engine = make_engine(_url(database_url))
+    try:
+        with make_sessionmaker(engine)() as session:
+            top = audit.head(session)
+    finally:
+        engine.dispose()
+    if top is None:
+        raise InputError("the audit log is empty: nothing to anchor yet", field="database_url")
+    if as_json:
+        emit_json(top.to_json())
+    else:
+        console.print(str(top), markup=False)
 
 
 @app.command("serve")
