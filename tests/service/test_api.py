@@ -343,3 +343,47 @@ def test_admins_read_the_audit_head_and_verify_against_anchors(client: TestClien
     assert r["ok"] is False and r["first_bad_seq"] == head["seq"]
     _is_problem(client.get("/api/v1/audit/verify", params={"anchor": "nope"}, headers=h), 422,
                 "query.anchor")
+
+
+def test_the_safety_check_checks_the_newest_recorded_regimen(client: TestClient,
+                                                             world: World) -> None:
+    h = world.headers(world.a.users["clinician"])
+    pid = world.a.patient_id
+    url = f"/api/v1/patients/{pid}/safety"
+    first = client.post(url, json={}, headers=h).json()["result"]
+    assert first["checked_regimen"] == {"source": "patient record"}
+    codes = {f["code"] for f in first["findings"]}
+    assert "dose-above-label-maximum" not in codes  # the record says 1 mg twice daily
+    r = client.post(f"/api/v1/patients/{pid}/regimens", headers=h, json={
+        "drug": "clonazepam", "schedule": [{"time": "08:00", "dose": {"value": 3, "unit": "mg"}},
+                                           {"time": "20:00", "dose": {"value": 3, "unit": "mg"}}]})
+    assert r.status_code == 201, r.text
+    second = client.post(url, json={}, headers=h).json()["result"]
+    assert second["checked_regimen"]["source"] == "recorded regimen"
+    assert second["checked_regimen"]["regimen_id"] == r.json()["id"]
+    assert "dose-above-label-maximum" in {f["code"] for f in second["findings"]}
+    # a regimen of another drug without an indication cannot borrow the record's
+    r = client.post(f"/api/v1/patients/{pid}/regimens", headers=h, json={
+        "drug": "diazepam", "schedule": [{"time": "08:00", "dose": {"value": 5, "unit": "mg"}}]})
+    assert r.status_code == 201
+    _is_problem(client.post(url, json={}, headers=h), 422, "record.regimen.indication")
+
+
+def test_a_recorded_dose_change_extends_the_records_titration_history() -> None:
+    from benzoplan.api.routes.safety import record_with_regimen
+    from benzoplan.store.models import Regimen
+
+    record = {"age_years": 40, "regimen": {
+        "drug": "Klonopin", "indication": "panic-disorder", "start_date": "2019-03-01",
+        "schedule": [{"time": "08:00", "dose": "1 mg"}],
+        "history": [{"date": "2019-03-01", "daily_dose": "1 mg"}]}}
+    reg = Regimen(id="r1", drug="clonazepam", indication=None, start=None,
+                  schedule=[{"time": "08:00", "dose": {"value": 1.5, "unit": "mg"}}],
+                  created_at=dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC))
+    doc, checked = record_with_regimen(record, reg)
+    assert checked["source"] == "recorded regimen"
+    regimen = doc["regimen"]
+    assert (regimen["indication"], regimen["start_date"]) == ("panic-disorder", "2019-03-01")
+    assert regimen["history"][-1] == {"date": "2026-11-01",
+                                      "daily_dose": {"value": 1.5, "unit": "mg"}}
+    assert doc["age_years"] == 40 and record["regimen"]["drug"] == "Klonopin"  # not mutated

@@ -127,6 +127,16 @@ def list_regimens(session: Session, actor: Actor, patient: Patient, *, limit: in
     return page
 
 
+def current_regimen(session: Session, actor: Actor, patient: Patient) -> Regimen | None:
+    """The newest active recorded regimen (audited as a read), or None."""
+    r = session.scalar(select(Regimen).where(Regimen.patient_id == patient.id,
+                                             Regimen.active.is_(True))
+                       .order_by(Regimen.created_at.desc(), Regimen.id).limit(1))
+    if r is not None:
+        _audit(session, actor, "read", "regimen", r.id, patient, purpose="safety check")
+    return r
+
+
 def add_safety_check(session: Session, actor: Actor, patient: Patient,
                      result: dict[str, Any]) -> SafetyCheck:
     c = SafetyCheck(patient_id=patient.id, result=result, created_by=actor.id)

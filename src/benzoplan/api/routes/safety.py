@@ -8,11 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 from pydantic import Field
 
-from benzoplan.api.core_io import patient_record
+from benzoplan.api.core_io import at_field, patient_record
 from benzoplan.api.deps import DB, PageParams, PatientAccess, patient_access
 from benzoplan.api.schemas import Model, Out, PageOf
+from benzoplan.drugs import get_drug
+from benzoplan.errors import BenzoplanError, InputError
 from benzoplan.safety import check
 from benzoplan.store import patients as repo
+from benzoplan.store.models import Regimen
+from benzoplan.units import Dose
 
 router = APIRouter(prefix="/patients/{patient_id}/safety", tags=["safety"])
 ClinicianPatient = Annotated[PatientAccess, Depends(patient_access("clinician"))]
@@ -30,12 +34,68 @@ class CheckOut(Out):
     created_at: dt.datetime
 
 
-@router.post("", summary="Check the patient's record and regimen; store the result",
-             response_model=CheckOut, status_code=status.HTTP_201_CREATED)
+def _drug_name(name: object) -> str | None:
+    try:
+        return get_drug(str(name)).name
+    except BenzoplanError:
+        return None
+
+
+def _dose(v: object) -> Dose:
+    return Dose.from_json(v) if isinstance(v, dict) else Dose(str(v))
+
+
+def _daily_total(schedule: list[dict[str, Any]]) -> Dose:
+    return sum((Dose.from_json(a["dose"]) for a in schedule), Dose.zero())
+
+
+def record_with_regimen(record: dict[str, Any], reg: Regimen | None
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The record to check, and what regimen it holds and where from.
+
+    A regimen recorded with ``POST /patients/{id}/regimens`` is newer information than the
+    regimen written into the record: the newest active one is checked. For the same drug it
+    keeps the record's titration history (with the recorded regimen's daily total from its
+    start, when that differs) and fills a missing indication or start from the record."""
+    if reg is None:
+        return record, {"source": "patient record"}
+    old = record.get("regimen") if isinstance(record.get("regimen"), dict) else {}
+    assert isinstance(old, dict)
+    same = _drug_name(old.get("drug")) == _drug_name(reg.drug)
+    indication = reg.indication or (old.get("indication") if same else None)
+    if not indication:
+        raise InputError(f"the recorded regimen ({reg.drug}, {reg.id}) names no indication, "
+                         "and the record names none for it: record the regimen with its "
+                         "indication", field="regimen.indication")
+    start = reg.start or (dt.date.fromisoformat(str(old["start_date"]))
+                          if same and old.get("start_date") else reg.created_at.date())
+    history = list(old.get("history") or []) if same else []
+    total = _daily_total(reg.schedule)
+    if history and _dose(history[-1].get("daily_dose")) != total \
+            and reg.created_at.date() > dt.date.fromisoformat(str(history[-1]["date"])):
+        history.append({"date": reg.created_at.date().isoformat(), "daily_dose": total.to_json()})
+    regimen: dict[str, Any] = {"drug": reg.drug, "indication": indication,
+                               "start_date": start.isoformat(), "schedule": reg.schedule,
+                               "history": history}
+    if same and old.get("market"):
+        regimen["market"] = old["market"]
+    return ({**record, "regimen": regimen},
+            {"source": "recorded regimen", "regimen_id": reg.id,
+             "recorded_at": reg.created_at.isoformat()})
+
+
+@router.post("", summary="Check the patient's record and newest recorded regimen; store "
+             "the result", response_model=CheckOut, status_code=status.HTTP_201_CREATED)
 def safety_run(body: CheckRun, access: ClinicianPatient, db: DB) -> CheckOut:
-    record = patient_record(access.patient.record, "record")
-    result = check(record, today=body.today or dt.date.today())
-    c = repo.add_safety_check(db, access.actor, access.patient, result.to_json())
+    if not access.patient.record:
+        patient_record({}, "record")  # says the record is missing and what to do
+    reg = repo.current_regimen(db, access.actor, access.patient)
+    with at_field("record"):
+        doc, checked = record_with_regimen(dict(access.patient.record), reg)
+    record = patient_record(doc, "record")
+    result = {**check(record, today=body.today or dt.date.today()).to_json(),
+              "checked_regimen": checked}
+    c = repo.add_safety_check(db, access.actor, access.patient, result)
     return CheckOut.model_validate(c)
 
 
