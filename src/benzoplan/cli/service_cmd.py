@@ -154,7 +154,8 @@ def _seed(engine: Engine, host: str, port: int) -> None:
 
     with make_sessionmaker(engine)() as session:
         patient_id, signins = seed_demo(session)
-    console.print(f"Demo clinic ready: clinician UI and patient diary at http://{host}:{port}/ ,"
+    console.print(f"Demo clinic ready: clinician UI, pharmacy and patient diary at "
+                  f"http://{host}:{port}/ ,"
                   f" API docs at http://{host}:{port}/docs — patient id {patient_id}",
                   markup=False)
     console.print("Demo sign-ins (web page /signin, or POST /api/v1/auth/token):", markup=False)
