@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from benzoplan.errors import InputError, UnknownItem
-from benzoplan.interop.cds_hooks import cards_for, services
+from benzoplan.interop.cds_hooks import PrefetchMissing, cards_for, services
 
 DATA = Path(__file__).parent / "data"
 TODAY = dt.date(2026, 11, 24)
@@ -166,6 +166,29 @@ def test_missing_prefetch_bundles_are_named() -> None:
     del req["prefetch"]["medications"]
     info = cards(SIGN, req)[-1]
     assert "No 'medications' prefetch" in info["detail"]
+
+
+OUTCOME = {"resourceType": "OperationOutcome", "issue": [
+    {"severity": "error", "code": "timeout", "diagnostics": "medication service timed out"}]}
+
+
+def test_a_prefetch_the_client_could_not_get_is_named_with_its_reason() -> None:
+    """CDS Hooks 2.0: a client may send an OperationOutcome in place of a prefetch."""
+    req = load("order-sign.json")
+    req["prefetch"]["medications"] = OUTCOME
+    every = cards(SIGN, req)
+    info = every[-1]
+    assert "could not prefetch 'medications' (medication service timed out)" in info["detail"]
+    assert "No 'medications' prefetch" not in info["detail"]
+    full = cards(SIGN, load("order-sign.json"))
+    assert len(every) <= len(full)  # the medication checks were not run
+
+
+def test_a_patient_prefetch_the_client_could_not_get_is_412() -> None:
+    req = load("order-sign.json")
+    req["prefetch"]["patient"] = OUTCOME
+    with pytest.raises(PrefetchMissing, match="could not prefetch the patient"):
+        cards_for(SIGN, req, today=TODAY)
 
 
 def _broken(mutate: Any) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -235,6 +236,8 @@ class _Context:
     orders: list[MedicationRequest]
     other_drafts: list[MedicationRequest]
     raw_orders: dict[str, Mapping[str, Any]]
+    # prefetch keys the client answered with an OperationOutcome, and what it said
+    failed: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -277,22 +280,45 @@ def _request_context(service: _Service, request: Mapping[str, Any],
         raise PrefetchMissing("prefetch.patient is required (Patient/{{context.patientId}}); "
                               "this service does not query the FHIR server itself",
                               field="prefetch.patient")
+    outcome = _failed_prefetch(prefetch.get("patient"))
+    if outcome is not None:
+        raise PrefetchMissing(f"the client could not prefetch the patient ({outcome}); this "
+                              "service does not query the FHIR server itself",
+                              field="prefetch.patient")
     patient: Patient = _parse(Patient, prefetch["patient"], "prefetch.patient")
+    failed: dict[str, str] = {}
 
     def bundle(key: str, kind: type[Any]) -> list[Any] | None:
         raw = prefetch.get(key)
         if raw is None:
             return None
+        why = _failed_prefetch(raw)
+        if why is not None:
+            failed[key] = why
+            return None
         return _entries(_parse(Bundle, raw, f"prefetch.{key}"), kind)
 
+    medications = bundle("medications", MedicationRequest)
+    conditions = bundle("conditions", Condition)
+    observations = bundle("observations", Observation)
     return _Context(
         today=today, hook_instance=hook_instance, patient_id=patient_id, patient=patient,
-        medications=bundle("medications", MedicationRequest),
-        conditions=bundle("conditions", Condition),
-        observations=bundle("observations", Observation),
+        medications=medications, conditions=conditions, observations=observations,
         orders=chosen, other_drafts=[o for o in orders if o not in chosen],
         raw_orders=_raw_entries(raw_drafts if isinstance(raw_drafts, Mapping) else {}),
+        failed=failed,
     )
+
+
+def _failed_prefetch(raw: Any) -> str | None:
+    """CDS Hooks 2.0 lets a client send an OperationOutcome where it could not prefetch: what
+    it says (validated as FHIR R4), else None for any other value."""
+    if not isinstance(raw, Mapping) or raw.get("resourceType") != "OperationOutcome":
+        return None
+    outcome = _parse(OperationOutcome, raw, "prefetch")
+    said = [i.diagnostics or (i.details.text if i.details else None) or i.code
+            for i in outcome.issue or []]
+    return "; ".join(str(x) for x in said if x) or "OperationOutcome without details"
 
 
 # ---------------------------------------------------------------- FHIR → PatientRecord
@@ -416,7 +442,10 @@ def _record(ctx: _Context, order: MedicationRequest, drug: str) -> dict[str, Any
         ctx.notes.append(f"Condition {label} is not mapped to a safety rule; check it by hand.")
     for key, value in (("medications", ctx.medications), ("conditions", ctx.conditions),
                        ("observations", ctx.observations)):
-        if value is None:
+        if value is None and key in ctx.failed:
+            ctx.notes.append(f"The EHR could not prefetch '{key}' ({ctx.failed[key]}); the "
+                             "checks that need it were not run.")
+        elif value is None:
             ctx.notes.append(f"No '{key}' prefetch was sent; the checks that need it were "
                              "not run.")
     medicines: list[str] = []
