@@ -1,3 +1,4 @@
+import contextlib
 import math
 
 import pytest
@@ -131,3 +132,23 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
     except UnitError:
         return
     assert d.mg > 0 and math.isfinite(d.mg)
+
+
+UNIT_TEXT = st.one_of(st.text(max_size=12),
+                      st.text(alphabet="mgLu0123456789/*()^.- ", max_size=10))
+
+
+@pytest.mark.parametrize("unit", ["(", "0/0", "mg/0", "mg**", "mg(", ")", "1/0 mg", "mg^^2"])
+@given(value=st.floats(min_value=0.001, max_value=100))
+def test_unit_text_pints_parser_trips_over_is_an_unknown_unit(unit: str, value: float) -> None:
+    with pytest.raises(UnitError, match="unit"):
+        Dose(value, unit)
+    with pytest.raises(UnitError, match="unit"):
+        from_json({"value": value, "unit": unit})
+
+
+@given(unit=UNIT_TEXT)
+def test_any_unit_text_is_a_quantity_or_a_unit_error(unit: str) -> None:
+    for make in (lambda: Dose(1, unit), lambda: from_json({"value": 1, "unit": unit})):
+        with contextlib.suppress(UnitError):  # any other exception fails the test
+            make()

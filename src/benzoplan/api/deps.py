@@ -274,7 +274,8 @@ class Paging:
 
 def paging(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")] = 50,
-    offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+    # bounded: a database refuses an offset beyond 64 bits, and no list is this long
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="items to skip")] = 0,
 ) -> Paging:
     return Paging(limit, offset)
 

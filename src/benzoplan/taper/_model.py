@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from benzoplan.errors import InputError
+from benzoplan.errors import InputError, UnitError
 from benzoplan.taper._products import ProductOptions, ProductRef, exact
 from benzoplan.units import Concentration, Dose, quantity_json
 
@@ -86,7 +86,11 @@ class StepLimit:
                 raise InputError(f"maximum step '{text}' is not a percentage such as '10%'",
                                  field="max_step") from exc
             return cls(fraction=pct / 100)
-        return cls(amount=Dose(t))
+        try:
+            return cls(amount=Dose(t))
+        except UnitError as exc:
+            raise UnitError(f"maximum step: {exc.message} (give a percentage such as '10%' "
+                            "or an amount per day such as '0.25 mg')", field="max_step") from exc
 
     def describe(self) -> str:
         if self.fraction is not None:
@@ -104,7 +108,12 @@ class StepLimit:
     def from_json(cls, obj: Mapping[str, Any]) -> StepLimit:
         if obj.get("unit") == "%":
             return cls(fraction=exact(obj["value"]) / 100)
-        return cls(amount=Dose.from_json(obj))
+        try:
+            return cls(amount=Dose.from_json(obj))
+        except UnitError as exc:
+            raise UnitError(f"maximum step: {exc.message} (give a percentage such as "
+                            "{\"value\": 10, \"unit\": \"%\"} or an amount per day in mg)",
+                            field="max_step") from exc
 
 
 @dataclass(frozen=True)

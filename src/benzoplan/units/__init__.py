@@ -117,11 +117,19 @@ def _parse_number(raw: str, original: str) -> float:
     return value
 
 
+class _BadUnit(ValueError):
+    """Text pint cannot read as a unit (every caller reports it as an unknown unit)."""
+
+
 @lru_cache(maxsize=1024)
 def _unit(text: str) -> Any:
     """A pint unit from its (normalised) text. Units are immutable and parsing one costs tens
-    of microseconds, so each text is parsed once; an unknown unit raises pint's error."""
-    return ureg.Unit(text)
+    of microseconds, so each text is parsed once. Anything pint cannot read — an unknown name,
+    or text its expression parser trips over ("(", "0/0") — raises :class:`_BadUnit`."""
+    try:
+        return ureg.Unit(text)
+    except Exception as exc:  # pint raises many kinds (TokenError, ZeroDivisionError, …)
+        raise _BadUnit(f"unknown unit {text!r}") from exc
 
 
 def parse_quantity(text: str, *, what: str = "quantity") -> PintQuantity:
