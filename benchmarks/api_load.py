@@ -19,7 +19,9 @@ patient records for the check, and diary entries on days inside each patient's p
 every diary write runs the monitoring engine over that patient's diary.
 
 It prints requests/s, p50/p99 latency and the error count per phase and operation, and
-``target_met``: paced p99 < 100 ms with no errors.
+``target_met``: paced p99 < 100 ms with no errors. ``baseline`` is the same paced stream of
+``GET /health`` in the same run (HTTP, routing and a database round trip, no clinical work);
+``p99_ratio_to_baseline`` compares the mix's p99 with it.
 
 Usage: python benchmarks/api_load.py [--json] [--requests 600] [--clients 50] [--rate 100]
                                      [--patients 10] [--database-url URL]
@@ -211,6 +213,25 @@ class _Phase:
                                      "p99_ms": _pct(ts, 0.99)} for o, ts in self.times.items()}}
 
 
+class _Floor(_Phase):
+    """The baseline measured in the same run: the same paced stream of ``GET /health`` (HTTP,
+    routing and one database round trip, no clinical work)."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__(base, {}, [], 0)
+        self.times = {"health": []}
+
+    async def send(self, http: aiohttp.ClientSession, i: int, due: float) -> None:
+        try:
+            async with http.get("/health") as r:
+                await r.read()
+                if r.status != 200:
+                    self.errors.append(f"health {r.status}")
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            self.errors.append(f"health {type(exc).__name__}")
+        self.times["health"].append((time.perf_counter() - due) * 1000)
+
+
 def _pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return round(xs[min(len(xs) - 1, int(q * len(xs)))], 1) if xs else 0.0
@@ -279,10 +300,14 @@ async def _run(base: str, passwords: dict[str, str], args: argparse.Namespace) -
                          args.rate, args.seed)
     saturated = await _saturated(_Phase(base, doc, patients, days), args.requests,
                                  args.clients)
+    floor = await _paced(_Floor(base), args.requests, args.clients, args.rate, args.seed)
     return {"backend": base_backend(args.database_url), "clients": args.clients,
             "patients": args.patients, **paced,
             "target_p99_ms": TARGET_P99_MS,
             "target_met": paced["p99_ms"] < TARGET_P99_MS and paced["errors"] == 0,
+            "baseline": {k: floor[k] for k in ("mode", "offered_rate", "requests",
+                                               "p50_ms", "p99_ms", "errors")},
+            "p99_ratio_to_baseline": round(paced["p99_ms"] / max(floor["p99_ms"], 0.1), 1),
             "saturated": saturated}
 
 

@@ -53,6 +53,8 @@ class Services:
 
     settings: Settings
     engine: Engine
+    # the same database for plain reads: on SQLite its transactions never take the write lock
+    reader: Engine
     sessions: sessionmaker[Session]
     # plain reads outside the request's transaction (who is signing in)
     read_sessions: sessionmaker[Session]

@@ -20,9 +20,10 @@ router = APIRouter(tags=["health"])
 @router.get("/health", summary="Liveness and database check")
 def health(services: Annotated[Services, Depends(get_services)]) -> Any:
     try:
-        with services.engine.connect() as conn:
+        # the reading engine: a health probe never waits for, or holds up, a writer
+        with services.reader.connect() as conn:
             conn.execute(text("SELECT 1"))
-        revision = current_revision(services.engine)
+        revision = current_revision(services.reader)
     except SQLAlchemyError as exc:
         return problem(503, f"database unreachable: {type(exc).__name__}", field="database")
     head = head_revision()
