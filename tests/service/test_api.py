@@ -375,6 +375,14 @@ def test_the_safety_check_checks_the_newest_recorded_regimen(client: TestClient,
     assert second["checked_regimen"]["source"] == "recorded regimen"
     assert second["checked_regimen"]["regimen_id"] == r.json()["id"]
     assert "dose-above-label-maximum" in {f["code"] for f in second["findings"]}
+    # free-text indication the rules do not know: the record's, for the same drug, is checked
+    r = client.post(f"/api/v1/patients/{pid}/regimens", headers=h, json={
+        "drug": "clonazepam", "indication": "panic attacks with agoraphobia, per GP letter",
+        "schedule": [{"time": "08:00", "dose": {"value": 1, "unit": "mg"}}]})
+    assert r.status_code == 201
+    third = client.post(url, json={}, headers=h)
+    assert third.status_code == 201, third.text
+    assert third.json()["result"]["checked_regimen"]["regimen_id"] == r.json()["id"]
     # a regimen of another drug without an indication cannot borrow the record's
     r = client.post(f"/api/v1/patients/{pid}/regimens", headers=h, json={
         "drug": "diazepam", "schedule": [{"time": "08:00", "dose": {"value": 5, "unit": "mg"}}]})

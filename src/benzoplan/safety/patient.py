@@ -70,9 +70,18 @@ __all__ = [
     "MonitoringDates",
     "PatientRecord",
     "Regimen",
+    "indication_key",
     "known_indications",
     "weight_kg_from",
 ]
+
+
+def indication_key(text: str) -> str | None:
+    """The indication the rules know for ``text`` ("Panic disorder" → "panic-disorder"),
+    or None."""
+    key = "-".join(text.strip().lower().replace("_", " ").split())
+    key = INDICATION_ALIASES.get(key, key)
+    return key if key in known_indications() else None
 
 
 def known_indications() -> frozenset[str]:
@@ -177,12 +186,11 @@ class Regimen(_Frozen):
     @classmethod
     def _indication(cls, v: Any) -> Any:
         if isinstance(v, str):
-            key = "-".join(v.strip().lower().replace("_", " ").split())
-            known = known_indications()
-            key = INDICATION_ALIASES.get(key, key)
-            if key in known:
+            key = indication_key(v)
+            if key is not None:
                 return key
-            raise InputError(f"unknown indication '{v}'; known: {', '.join(sorted(known))}",
+            known = ", ".join(sorted(known_indications()))
+            raise InputError(f"unknown indication '{v}'; known: {known}",
                              field="regimen.indication")
         raise ValueError("indication must be text such as 'panic-disorder'")
 

@@ -14,6 +14,7 @@ from benzoplan.api.schemas import Model, Out, PageOf
 from benzoplan.drugs import get_drug
 from benzoplan.errors import BenzoplanError, InputError
 from benzoplan.safety import check
+from benzoplan.safety.patient import indication_key, known_indications
 from benzoplan.store import patients as repo
 from benzoplan.store.models import Regimen
 from benzoplan.units import Dose
@@ -62,11 +63,14 @@ def record_with_regimen(record: dict[str, Any], reg: Regimen | None
     old = record.get("regimen") if isinstance(record.get("regimen"), dict) else {}
     assert isinstance(old, dict)
     same = _drug_name(old.get("drug")) == _drug_name(reg.drug)
-    indication = reg.indication or (old.get("indication") if same else None)
+    # the regimen's indication is free text; the record's, for the same drug, is the checked one
+    indication = indication_key(reg.indication) if reg.indication else None
+    indication = indication or (old.get("indication") if same else None)
     if not indication:
-        raise InputError(f"the recorded regimen ({reg.drug}, {reg.id}) names no indication, "
-                         "and the record names none for it: record the regimen with its "
-                         "indication", field="regimen.indication")
+        known = ", ".join(sorted(known_indications()))
+        raise InputError(f"the recorded regimen ({reg.drug}, {reg.id}) names no indication "
+                         f"the safety rules know ({reg.indication or 'none'!s}), and the record "
+                         f"names none for it; known: {known}", field="regimen.indication")
     start = reg.start or (dt.date.fromisoformat(str(old["start_date"]))
                           if same and old.get("start_date") else reg.created_at.date())
     history = list(old.get("history") or []) if same else []
