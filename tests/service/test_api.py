@@ -162,6 +162,7 @@ def test_pharmacists_see_whom_each_plan_is_for(client: TestClient, world: World)
     assert {p["patient_name"] for p in plans} == {"Pat a", "Other a"}
     one = client.get(f"/api/v1/plans/{plans[0]['id']}", headers=h).json()
     assert one["patient_name"] == plans[0]["patient_name"]
+    assert one["patient_birth_date"] == plans[0]["patient_birth_date"]
     assert one["patient_id"] == plans[0]["patient_id"]
 
 

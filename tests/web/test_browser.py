@@ -327,6 +327,7 @@ def test_pharmacist_sees_what_to_dispense_and_the_plan_history(page: Any, site: 
     expect(page.locator("#plans")).to_contain_text("Casey Fresh")
     page.locator(f"#plans a[href='/pharmacy/plans/{site.casey_plan_id}']").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dispensing for Casey Fresh")
+    expect(page.locator("#identifiers")).to_contain_text("Born 1974-02-03")
     with site.api("pharmacist") as api:
         current = api.get(f"/plans/{site.casey_plan_id}").json()
         listing = api.get(f"/plans/{site.casey_plan_id}/dispensing").json()

@@ -9,6 +9,7 @@ racing updates yield two versions or a 409, never a lost update.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -126,13 +127,15 @@ def list_clinic_plans(session: Session, actor: Actor, *, limit: int,
     return page
 
 
-def patient_names(session: Session, patient_ids: set[str]) -> dict[str, str]:
-    """The names of the patients whose plans were just listed (their reads are audited with
-    the plans)."""
+def patient_identifiers(session: Session, patient_ids: set[str]
+                        ) -> dict[str, tuple[str, date | None]]:
+    """Name and birth date of the patients whose plans were just listed (their reads are
+    audited with the plans): the two identifiers a pharmacist checks before dispensing."""
     if not patient_ids:
         return {}
-    rows = session.execute(select(Patient.id, Patient.name).where(Patient.id.in_(patient_ids)))
-    return {pid: name for pid, name in rows}
+    rows = session.execute(select(Patient.id, Patient.name, Patient.birth_date)
+                           .where(Patient.id.in_(patient_ids)))
+    return {pid: (name, born) for pid, name, born in rows}
 
 
 def add_version(session: Session, actor: Actor, plan: TaperPlanRecord, clinic_id: str, *,

@@ -62,6 +62,8 @@ class PlanSummary(Out):
     patient_id: str
     patient_name: str | None = Field(None, description="who the plan is for (as recorded by "
                                      "the clinic), so pharmacists know whom they dispense to")
+    patient_birth_date: dt.date | None = Field(None, description="the second identifier to "
+                                               "check before dispensing")
     current_version: int
     created_by: str
     created_at: dt.datetime
@@ -85,21 +87,26 @@ class PlanOut(VersionOut):
     id: str
     patient_id: str
     patient_name: str
+    patient_birth_date: dt.date | None
     current_version: int
 
 
 def _plan_out(plan: TaperPlanRecord, v: PlanVersion, patient: Patient) -> PlanOut:
     return PlanOut(id=plan.id, patient_id=plan.patient_id, patient_name=patient.name,
+                   patient_birth_date=patient.birth_date,
                    current_version=plan.current_version, plan_id=plan.id, version=v.version,
                    reason=v.reason, author_id=v.author_id, created_at=v.created_at, diff=v.diff,
                    body=v.body)
 
 
 def _summaries(db: Session, p: Any) -> PageOf[PlanSummary]:
-    names = repo.patient_names(db, {x.patient_id for x in p.items})
-    return PageOf[PlanSummary].of(
-        [PlanSummary.model_validate(x).model_copy(update={"patient_name": names.get(x.patient_id)})
-         for x in p.items], p.total, p.limit, p.offset)
+    who = repo.patient_identifiers(db, {x.patient_id for x in p.items})
+    out = []
+    for x in p.items:
+        name, born = who.get(x.patient_id, (None, None))
+        out.append(PlanSummary.model_validate(x).model_copy(
+            update={"patient_name": name, "patient_birth_date": born}))
+    return PageOf[PlanSummary].of(out, p.total, p.limit, p.offset)
 
 
 @router.get("/plans", summary="Plans of the caller's clinic, most recently changed first",
