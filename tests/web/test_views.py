@@ -99,7 +99,9 @@ def test_chart_is_valid_svg_with_a_text_alternative(name: str) -> None:
 
 def test_fmt_qty() -> None:
     assert _views.fmt_qty({"value": 1.875, "unit": "mg"}) == "1.875 mg"
-    assert _views.fmt_qty({"value": 14, "unit": "{tablet}"}) == "14 tablet"
+    assert _views.fmt_qty({"value": 14, "unit": "{tablet}"}) == "14 tablets"
+    assert _views.fmt_qty({"value": 1, "unit": "{tablet}"}) == "1 tablet"
+    assert _views.fmt_qty({"value": 0.5, "unit": "{tablet}"}) == "0.5 tablet"
     assert _views.fmt_qty({"value": 1 / 3, "unit": "mL"}) == "0.3333 mL"
     assert _views.fmt_qty(None) == "—"
 

@@ -31,11 +31,15 @@ SEVERITY_ORDER = {"urgent": 0, "contraindicated": 0, "error": 0, "major": 1, "wa
 
 
 def fmt_qty(q: Mapping[str, Any] | None) -> str:
-    """``{"value": 1.5, "unit": "mg"}`` → ``1.5 mg``; UCUM annotations lose their braces."""
+    """``{"value": 1.5, "unit": "mg"}`` → ``1.5 mg``; a UCUM annotation loses its braces and
+    counts in words ("{tablet}") take the plural: ``14 tablets``, ``1 tablet``, ``0.5 tablet``."""
     if not q:
         return "—"
     value = q.get("value")
-    unit = str(q.get("unit", "")).strip("{}")
+    raw = str(q.get("unit", ""))
+    unit = raw.strip("{}")
+    if raw.startswith("{") and isinstance(value, int | float) and value > 1:
+        unit += "s"
     text = f"{value:.4g}" if isinstance(value, float) else str(value)
     return f"{text} {unit}".strip()
 
