@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import anyio
 from fastapi import Depends, Path, Query, Request
@@ -40,7 +40,6 @@ __all__ = [
     "Services",
     "Svc",
     "alert_access",
-    "compute",
     "patient_access",
     "plan_access",
     "require_roles",
@@ -75,12 +74,6 @@ async def get_services(request: Request) -> Services:
 
 
 Svc = Annotated[Services, Depends(get_services)]
-_T = TypeVar("_T")
-
-
-async def compute(services: Services, fn: Callable[..., _T], *args: Any) -> _T:
-    """``fn(*args)`` on the computer: a module-level function with picklable arguments."""
-    return await services.computer.run(fn, *args)
 
 
 async def get_session(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from benzoplan.api.core_io import TaperIn, at_field, patient_record, taper_request
-from benzoplan.api.deps import CurrentActor, Svc, compute
+from benzoplan.api.deps import CurrentActor, Svc
 from benzoplan.api.schemas import DoseJSON, DrugName, Model, as_dose
 from benzoplan.drugs import convert
 from benzoplan.instruments import instrument_json, list_instruments, score
@@ -83,7 +83,7 @@ def _encoded(doc: dict[str, Any]) -> bytes:
 @router.post("/taper", summary="Plan a taper (not stored; see /patients/{id}/plans)",
              response_class=Response, responses=_JSON_OBJECT)
 async def taper(body: TaperIn, actor: CurrentActor, services: Svc) -> Response:
-    return Response(await compute(services, taper_json, body), media_type="application/json")
+    return Response(await services.computer.run(taper_json, body), media_type="application/json")
 
 
 def taper_json(body: TaperIn) -> bytes:
@@ -99,7 +99,7 @@ class CheckIn(Model):
 @router.post("/check", summary="Prescribing-safety check of a patient and regimen",
              response_class=Response, responses=_JSON_OBJECT)
 async def safety_check(body: CheckIn, actor: CurrentActor, services: Svc) -> Response:
-    return Response(await compute(services, check_json, body), media_type="application/json")
+    return Response(await services.computer.run(check_json, body), media_type="application/json")
 
 
 def check_json(body: CheckIn) -> bytes:
