@@ -60,8 +60,9 @@ def record_with_regimen(record: dict[str, Any], reg: Regimen | None
     start, when that differs) and fills a missing indication or start from the record."""
     if reg is None:
         return record, {"source": "patient record"}
-    old = record.get("regimen") if isinstance(record.get("regimen"), dict) else {}
-    assert isinstance(old, dict)
+    old = record.get("regimen")
+    if not isinstance(old, dict):
+        old = {}
     same = _drug_name(old.get("drug")) == _drug_name(reg.drug)
     # the regimen's indication is free text; the record's, for the same drug, is the checked one
     indication = indication_key(reg.indication) if reg.indication else None
