@@ -130,15 +130,17 @@ async def _optional(coro: Any) -> Any:
         raise
 
 
-async def _plan_view(api: Api, patient_id: str) -> dict[str, Any] | None:
-    plans = await api.items(f"/patients/{patient_id}/plans", limit=1)
-    if not plans:
-        return None
-    plan_id = plans[0]["id"]
+async def _plan(api: Api, plan_id: str) -> dict[str, Any]:
+    """A plan's current version, every version, and each version's revision record."""
     current = await api.get(f"/plans/{plan_id}")
     versions = await api.items(f"/plans/{plan_id}/versions", limit=200)
     revisions = {r.get("version"): r for r in current["body"].get("revisions", [])}
     return {"id": plan_id, "current": current, "versions": versions, "revisions": revisions}
+
+
+async def _plan_view(api: Api, patient_id: str) -> dict[str, Any] | None:
+    plans = await api.items(f"/patients/{patient_id}/plans", limit=1)
+    return await _plan(api, plans[0]["id"]) if plans else None
 
 
 async def patient_page(request: Request) -> Response:
@@ -217,16 +219,12 @@ async def pharmacy_plan(request: Request) -> Response:
     marked), the schedule, and every version with who changed it, when and why."""
     api = _api(request)
     me = await _me(api)
-    plan_id = request.path_params["plan_id"]
-    current = await api.get(f"/plans/{plan_id}")
-    versions = await api.items(f"/plans/{plan_id}/versions", limit=200)
-    body = current["body"]
+    plan = await _plan(api, request.path_params["plan_id"])
+    body = plan["current"]["body"]
     fills = body.get("dispensing") or []
     today = _today()
-    return _page(request, "pharmacy_plan.html", me=me, plan=current, body=body, fills=fills,
-                 fill_now=_fill_now(fills, today), versions=versions, today=today,
-                 revisions={r.get("version"): r for r in body.get("revisions", [])},
-                 weeks=_views.weeks(body))
+    return _page(request, "pharmacy_plan.html", me=me, plan=plan, body=body, fills=fills,
+                 fill_now=_fill_now(fills, today), today=today, weeks=_views.weeks(body))
 
 
 async def acknowledge(request: Request) -> Response:
